@@ -1,0 +1,87 @@
+# vmlaunch — see README.md.  `make` builds ./vmlaunch; `make check` runs every test.
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wwrite-strings -Wshadow -Wundef -Wpointer-arith -Wold-style-definition \
+	-Wredundant-decls -Wvla -Wcast-qual -Wnull-dereference -Wimplicit-fallthrough
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARNINGS) -DVMLAUNCH_VERSION='"$(VERSION)"'
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+HDRS := $(wildcard include/*.h)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+OBJS := $(SRCS:src/%.c=build/obj/%.o)
+ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/%.o)
+
+# The fuzzer runs for FUZZ_SECONDS under `make fuzz` (check runs it briefly).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+
+.PHONY: all run check test-unit images images-clean install uninstall clean fuzz asan
+all: vmlaunch
+
+vmlaunch: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+build/obj/%.o: src/%.c $(HDRS) | build/obj
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The same program and the unit tests, built with ASan and UBSan for `make check`.
+asan: build/vmlaunch-asan build/unit-asan
+
+build/vmlaunch-asan: $(ASAN_OBJS)
+	$(CC) $(SAN_FLAGS) -g -o $@ $(ASAN_OBJS)
+
+build/asan/%.o: src/%.c $(HDRS) | build/asan
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -O1 -g -c -o $@ $<
+
+build/unit-asan: $(UNIT_SRCS) tests/unit/unit.h $(ASAN_LIB_OBJS)
+	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -O1 -g -o $@ $(UNIT_SRCS) $(ASAN_LIB_OBJS)
+
+build/fuzz-config: tests/fuzz/fuzz_config.c $(LIB_SRCS) $(HDRS) | build
+	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
+		tests/fuzz/fuzz_config.c $(LIB_SRCS)
+
+fuzz: build/fuzz-config
+	mkdir -p build/fuzz-corpus
+	build/fuzz-config -max_total_time=$(FUZZ_SECONDS) -timeout=5 -max_len=8192 \
+		build/fuzz-corpus tests/fuzz/corpus
+
+build build/obj build/asan:
+	mkdir -p $@
+
+include images/images.mk
+
+# Boot the default VM with its console in this terminal (Ctrl-a x leaves).
+run: vmlaunch
+	scripts/deps run
+	$(MAKE) images
+	./vmlaunch -o accel=auto images/busybox.conf
+
+check: vmlaunch asan
+	scripts/deps check
+	$(MAKE) images
+	$(MAKE) build/fuzz-config
+	tests/run
+
+install: vmlaunch
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 vmlaunch $(DESTDIR)$(BINDIR)/vmlaunch
+	install -m 644 man/vmlaunch.1 $(DESTDIR)$(MANDIR)/man1/vmlaunch.1
+	install -m 644 man/vmlaunch.conf.5 $(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmlaunch $(DESTDIR)$(MANDIR)/man1/vmlaunch.1 \
+		$(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+
+clean: images-clean
+	rm -rf build vmlaunch

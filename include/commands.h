@@ -1,0 +1,23 @@
+/* The vmlaunch commands; main.c parses the command line and calls one. */
+#ifndef VMLAUNCH_COMMANDS_H
+#define VMLAUNCH_COMMANDS_H
+
+#include "diag.h"
+#include "host.h"
+#include "strvec.h"
+
+struct cli {
+	struct strvec overrides;  /* -o KEY=VALUE, in order */
+	char **configs;
+	int nconfigs;
+	const char *cwd;          /* absolute */
+	struct host_env env;
+	struct diag *d;
+};
+
+int cmd_run(const struct cli *cli);
+int cmd_check(const struct cli *cli);
+int cmd_print(const struct cli *cli);
+int cmd_doctor(const struct cli *cli);
+
+#endif

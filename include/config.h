@@ -1,0 +1,119 @@
+/*
+ * Config files: "key = value" lines (see vmlaunch.conf(5)).  The parser is
+ * pure: it reads the bytes it is given, reports every error of the file
+ * through the diag sink, and fills a struct vm_config.  Nothing here looks
+ * at the host: that is validation's job.
+ */
+#ifndef VMLAUNCH_CONFIG_H
+#define VMLAUNCH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "strvec.h"
+
+struct strbuf;
+
+enum cfg_key {
+	KEY_KERNEL,
+	KEY_ROOTFS,
+	KEY_INITRD,
+	KEY_MEMORY,
+	KEY_CPUS,
+	KEY_SERIAL,
+	KEY_APPEND,
+	KEY_ACCEL,
+	KEY_MACHINE,
+	KEY_NAME,
+	KEY_QEMU,
+	KEY__COUNT
+};
+
+enum accel { ACCEL_KVM, ACCEL_TCG, ACCEL_AUTO };
+enum machine { MACHINE_PC, MACHINE_Q35, MACHINE_MICROVM };
+enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_SOCKET };
+
+#define CONFIG_MAX_LINE 4096          /* bytes, without the line end */
+#define CONFIG_MAX_FILE (1 << 20)     /* a config larger than 1 MiB is not a config */
+#define CONFIG_MAX_ERRORS 20          /* then stop: it is probably not a config */
+#define CONFIG_MEMORY_MIN_MIB 16
+#define CONFIG_MEMORY_MAX_MIB (1024 * 1024)   /* 1T */
+#define CONFIG_CPUS_MAX 255
+
+struct cfg_setting {
+	char *text;             /* the value as written (quotes removed) */
+	struct origin origin;   /* where it was set; file NULL when defaulted */
+	int set;                /* given by the file or by -o */
+};
+
+struct vm_config {
+	char *file;             /* config path as given on the command line */
+	char *dir;              /* absolute directory that relative paths use */
+	struct cfg_setting s[KEY__COUNT];
+
+	/* Typed values, filled from s[] (given or default). */
+	char *kernel;           /* absolute path */
+	char *rootfs;           /* absolute path or NULL */
+	char *initrd;           /* absolute path or NULL */
+	uint64_t memory_mib;
+	unsigned cpus;
+	enum serial_mode serial;
+	char *serial_path;      /* absolute socket path when serial is a socket */
+	char *append;           /* the user's part of the kernel command line */
+	enum accel accel;       /* as configured */
+	enum accel accel_use;   /* as validation resolved it: never ACCEL_AUTO */
+	enum machine machine;
+	char *name;
+	char *qemu;             /* program name or absolute path */
+
+	struct strvec owned;    /* strings that origins point into */
+};
+
+/* One row per key: the parser, --help and the man page agree through it. */
+struct cfg_key_info {
+	const char *name;
+	const char *def;        /* default as text; NULL: none */
+	const char *help;
+	int empty_ok;           /* an empty value is meaningful */
+	/* Store VALUE (relative paths from BASE), or explain in WHY and fail. */
+	int (*set)(struct vm_config *cfg, const char *value, const char *base,
+		   struct strbuf *why);
+};
+
+extern const struct cfg_key_info cfg_keys[KEY__COUNT];
+
+/*
+ * FILE is the path as the user gave it (used in messages); CWD the absolute
+ * directory it is relative to.
+ */
+void config_init(struct vm_config *cfg, const char *file, const char *cwd);
+void config_free(struct vm_config *cfg);
+
+/* Parse a whole file's bytes.  Returns the number of errors reported. */
+unsigned config_parse_buffer(struct vm_config *cfg, const char *buf, size_t len,
+			     struct diag *d);
+
+/* Read FILE (cfg->file) and parse it: errors opening it exit 66, others 65. */
+unsigned config_parse_file(struct vm_config *cfg, struct diag *d);
+
+/*
+ * Apply one "-o KEY=VALUE": the same syntax and checks as a file line; it
+ * replaces the file's value.  Relative paths are taken from CWD.
+ */
+unsigned config_override(struct vm_config *cfg, const char *assignment,
+			 const char *cwd, struct diag *d);
+
+/* Apply defaults and check required keys.  Returns the number of errors. */
+unsigned config_finish(struct vm_config *cfg, struct diag *d);
+
+/* The origin to name in a message about KEY (the file when defaulted). */
+struct origin config_origin(const struct vm_config *cfg, enum cfg_key key);
+
+/* The known key nearest to NAME, or NULL when none is close. */
+const char *config_suggest_key(const char *name);
+
+const char *accel_name(enum accel a);
+const char *machine_name(enum machine m);
+
+#endif

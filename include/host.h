@@ -1,0 +1,49 @@
+/* Facts about the host: KVM, QEMU.  The only module that asks the kernel. */
+#ifndef VMLAUNCH_HOST_H
+#define VMLAUNCH_HOST_H
+
+#include <stddef.h>
+
+/* Paths the host checks look at; the environment can move them (for tests). */
+struct host_env {
+	const char *kvm_device;   /* /dev/kvm, or $VMLAUNCH_KVM_DEVICE */
+	const char *pvm_marker;   /* /sys/module/kvm_pvm, or $VMLAUNCH_PVM_MARKER */
+};
+
+void host_env_from_environment(struct host_env *env);
+
+enum kvm_state {
+	KVM_USABLE,
+	KVM_MISSING,      /* no device node */
+	KVM_NO_ACCESS,    /* open failed: permissions */
+	KVM_BROKEN,       /* opens, but is not a working KVM */
+	KVM_PVM,          /* works, but is PVM: ordinary guests hang */
+};
+
+struct kvm_probe {
+	enum kvm_state state;
+	int err;          /* errno of the failing step */
+	int api_version;  /* KVM_GET_API_VERSION when it opened */
+};
+
+void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe);
+
+/* One sentence on why KVM cannot be used (state != KVM_USABLE). */
+const char *kvm_problem(const struct host_env *env, const struct kvm_probe *probe,
+			char *buf, size_t n);
+/* The fix to suggest for that problem. */
+const char *kvm_fix(const struct kvm_probe *probe);
+
+/*
+ * Find PROGRAM as execvp would: a name with '/' as is, else in $PATH.
+ * Returns the path (caller frees) or NULL with errno set.
+ */
+char *host_find_program(const char *program);
+
+/* First line of "QEMU --version", or -1. */
+int host_qemu_version(const char *path, char *buf, size_t n);
+
+/* Physical memory in MiB, 0 if unknown. */
+unsigned long long host_memory_mib(void);
+
+#endif

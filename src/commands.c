@@ -1,0 +1,132 @@
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "exitcodes.h"
+#include "launch.h"
+#include "qemu_argv.h"
+#include "validate.h"
+#include "xalloc.h"
+
+/* Parse, override, finish, validate: the config ready to build, or a status. */
+static int load(const struct cli *cli, const char *file, enum validate_mode mode,
+		struct vm_config *cfg)
+{
+	struct diag *d = cli->d;
+	size_t i;
+
+	config_init(cfg, file, cli->cwd);
+	if (config_parse_file(cfg, d))
+		return d->status;
+	for (i = 0; i < cli->overrides.n; i++)
+		config_override(cfg, cli->overrides.v[i], cli->cwd, d);
+	if (d->errors || config_finish(cfg, d))
+		return d->status;
+	if (config_validate(cfg, mode, &cli->env, d))
+		return d->status;
+	return EXIT_OK;
+}
+
+int cmd_run(const struct cli *cli)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct vm_config cfg;
+	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
+
+	if (status == EXIT_OK) {
+		qemu_cmd_build(&cfg, &cmd);
+		status = launch_exec(&cmd, cli->d);
+		qemu_cmd_free(&cmd);
+	}
+	config_free(&cfg);
+	return status;
+}
+
+int cmd_print(const struct cli *cli)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct vm_config cfg;
+	int status = load(cli, cli->configs[0], VALIDATE_PRINT, &cfg);
+
+	if (status == EXIT_OK) {
+		qemu_cmd_build(&cfg, &cmd);
+		launch_print(&cmd, stdout);
+		qemu_cmd_free(&cmd);
+	}
+	config_free(&cfg);
+	return status;
+}
+
+/* Every config is checked and reported; the first failure's status wins. */
+int cmd_check(const struct cli *cli)
+{
+	struct diag *d = cli->d;
+	int i, status = EXIT_OK;
+
+	for (i = 0; i < cli->nconfigs; i++) {
+		struct vm_config cfg;
+		int one;
+
+		d->errors = 0;
+		d->status = 0;
+		one = load(cli, cli->configs[i], VALIDATE_STRICT, &cfg);
+		if (one == EXIT_OK)
+			printf("%s: configuration OK\n", cli->configs[i]);
+		else if (status == EXIT_OK)
+			status = one;
+		config_free(&cfg);
+	}
+	return status;
+}
+
+static void doctor_kvm(const struct cli *cli, int *kvm_usable)
+{
+	struct kvm_probe probe;
+	char why[512];
+
+	host_probe_kvm(&cli->env, &probe);
+	kvm_problem(&cli->env, &probe, why, sizeof(why));
+	*kvm_usable = probe.state == KVM_USABLE;
+	printf("kvm:   %s\n", why);
+	if (*kvm_usable)
+		printf("auto:  kvm (hardware virtualisation)\n");
+	else
+		printf("auto:  tcg (software emulation): %s\n", kvm_fix(&probe));
+}
+
+int cmd_doctor(const struct cli *cli)
+{
+	struct vm_config cfg;
+	const char *qemu = "qemu-system-x86_64";
+	char version[256];
+	char *path;
+	int status = EXIT_OK, kvm_usable;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (cli->nconfigs) {
+		status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
+		if (cfg.qemu)
+			qemu = cfg.qemu;
+	}
+	path = host_find_program(qemu);
+	if (!path) {
+		printf("qemu:  '%s' not found: sudo apt-get install qemu-system-x86\n", qemu);
+		status = EXIT_UNAVAILABLE;
+	} else if (host_qemu_version(path, version, sizeof(version)) < 0) {
+		printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
+		status = EXIT_UNAVAILABLE;
+	} else {
+		printf("qemu:  %s (%s)\n", path, version);
+	}
+	free(path);
+	doctor_kvm(cli, &kvm_usable);
+	if (cli->nconfigs && status == EXIT_OK)
+		printf("%s: configuration OK, accel %s\n", cli->configs[0],
+		       accel_name(cfg.accel_use));
+	if (cli->nconfigs)
+		config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,723 @@
+/*
+ * Config file parser.  Grammar (vmlaunch.conf(5)):
+ *
+ *   line   = blank | comment | key ws* "=" ws* value ws* comment?
+ *   value  = '"' (char | '\"' | '\\')* '"'  |  unquoted
+ *
+ * '#' starts a comment at line start or after white space.  Every error of
+ * a file is reported (up to CONFIG_MAX_ERRORS), each naming FILE:LINE.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "path.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+/* ---- value setters: one per key, each explains a bad value in WHY ---- */
+
+static void replace(char **dst, char *s)
+{
+	free(*dst);
+	*dst = s;
+}
+
+static int set_kernel(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	replace(&cfg->kernel, path_resolve(base, v));
+	return 0;
+}
+
+static int set_rootfs(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	replace(&cfg->rootfs, path_resolve(base, v));
+	return 0;
+}
+
+static int set_initrd(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	replace(&cfg->initrd, path_resolve(base, v));
+	return 0;
+}
+
+/* Parse "256", "256M", "1G", "65536K" into MiB (a bare number is MiB). */
+static int set_memory(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	uint64_t n = 0, kib_per_unit = 1024, kib;
+	const char *p = v;
+
+	(void)base;
+	if (*p == '-') {
+		sb_addf(why, "memory '%s' is negative: give a size such as 512M", v);
+		return -1;
+	}
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			goto too_large;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == v)
+		goto not_size;
+	switch (*p) {
+	case '\0':                     break;
+	case 'K': case 'k': kib_per_unit = 1; p++; break;
+	case 'M': case 'm': kib_per_unit = 1024; p++; break;
+	case 'G': case 'g': kib_per_unit = 1024 * 1024; p++; break;
+	case 'T': case 't': kib_per_unit = 1024 * 1024 * 1024; p++; break;
+	default: goto not_size;
+	}
+	if (*p)
+		goto not_size;
+	if (n > UINT64_MAX / kib_per_unit)
+		goto too_large;
+	kib = n * kib_per_unit;
+	if (kib % 1024) {
+		sb_addf(why, "memory '%s' is not a whole number of MiB", v);
+		return -1;
+	}
+	if (kib / 1024 > CONFIG_MEMORY_MAX_MIB)
+		goto too_large;
+	if (kib / 1024 < CONFIG_MEMORY_MIN_MIB) {
+		sb_addf(why, "memory '%s' is too small: at least %uM", v, CONFIG_MEMORY_MIN_MIB);
+		return -1;
+	}
+	cfg->memory_mib = kib / 1024;
+	return 0;
+not_size:
+	sb_addf(why, "memory '%s' is not a size: use a whole number with an optional "
+		"K, M, G or T suffix (a bare number is MiB), e.g. 512M", v);
+	return -1;
+too_large:
+	sb_addf(why, "memory '%s' is too large: at most 1T", v);
+	return -1;
+}
+
+static int set_cpus(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	unsigned long n = 0;
+	const char *p;
+
+	(void)base;
+	for (p = v; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > CONFIG_CPUS_MAX)
+			break;
+	}
+	if (p == v || (*p && !(*p >= '0' && *p <= '9'))) {
+		sb_addf(why, "cpus '%s' is not a whole number", v);
+		return -1;
+	}
+	if (n < 1 || n > CONFIG_CPUS_MAX) {
+		sb_addf(why, "cpus '%s' is out of range: 1 to %d", v, CONFIG_CPUS_MAX);
+		return -1;
+	}
+	cfg->cpus = (unsigned)n;
+	return 0;
+}
+
+static int set_serial(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	replace(&cfg->serial_path, NULL);
+	if (strcmp(v, "stdio") == 0) {
+		cfg->serial = SERIAL_STDIO;
+	} else if (strcmp(v, "none") == 0) {
+		cfg->serial = SERIAL_NONE;
+	} else {
+		cfg->serial = SERIAL_SOCKET;
+		cfg->serial_path = path_resolve(base, v);
+	}
+	return 0;
+}
+
+static int set_append(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)base;
+	(void)why;
+	replace(&cfg->append, xstrdup(v));
+	return 0;
+}
+
+static int choose(const char *key, const char *v, const char *const *names,
+		  int n, struct strbuf *why)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	sb_addf(why, "%s '%s' is not one of: ", key, v);
+	for (i = 0; i < n; i++)
+		sb_addf(why, "%s%s", i ? ", " : "", names[i]);
+	return -1;
+}
+
+static const char *const accel_names[] = { "kvm", "tcg", "auto" };
+static const char *const machine_names[] = { "pc", "q35", "microvm" };
+
+static int set_accel(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	int i = choose("accel", v, accel_names, 3, why);
+
+	(void)base;
+	if (i < 0)
+		return -1;
+	cfg->accel = (enum accel)i;
+	return 0;
+}
+
+static int set_machine(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	int i = choose("machine", v, machine_names, 3, why);
+
+	(void)base;
+	if (i < 0)
+		return -1;
+	cfg->machine = (enum machine)i;
+	return 0;
+}
+
+static int name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+static int set_name(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	const char *p;
+
+	(void)base;
+	for (p = v; *p && name_char_ok(*p); p++)
+		;
+	if (*p || v[0] == '-' || v[0] == '.' || p - v > 64) {
+		sb_addf(why, "name '%s' is not valid: use up to 64 letters, digits, "
+			"'_', '-' or '.', not starting with '-' or '.'", v);
+		return -1;
+	}
+	replace(&cfg->name, xstrdup(v));
+	return 0;
+}
+
+static int set_qemu(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	/* A bare name is looked up in PATH, like a shell would. */
+	replace(&cfg->qemu, strchr(v, '/') ? path_resolve(base, v) : xstrdup(v));
+	return 0;
+}
+
+const struct cfg_key_info cfg_keys[KEY__COUNT] = {
+	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH/ELF vmlinux or multiboot ELF (required)", 0, set_kernel },
+	[KEY_ROOTFS]  = { "rootfs", NULL, "disk image attached as virtio-blk; adds root=/dev/vda", 0, set_rootfs },
+	[KEY_INITRD]  = { "initrd", NULL, "initramfs", 0, set_initrd },
+	[KEY_MEMORY]  = { "memory", "256M", "guest RAM: K, M, G or T suffix, bare number = MiB", 0, set_memory },
+	[KEY_CPUS]    = { "cpus", "1", "number of vCPUs (1 to 255)", 0, set_cpus },
+	[KEY_SERIAL]  = { "serial", "stdio", "console: unix socket path, stdio or none", 0, set_serial },
+	[KEY_APPEND]  = { "append", "", "extra kernel command line", 1, set_append },
+	[KEY_ACCEL]   = { "accel", "kvm", "kvm, tcg or auto", 0, set_accel },
+	[KEY_MACHINE] = { "machine", "pc", "pc, q35 or microvm", 0, set_machine },
+	[KEY_NAME]    = { "name", NULL, "VM name (default: the config file's base name)", 0, set_name },
+	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary (a bare name is looked up in PATH)", 0, set_qemu },
+};
+
+const char *accel_name(enum accel a)
+{
+	return accel_names[a];
+}
+
+const char *machine_name(enum machine m)
+{
+	return machine_names[m];
+}
+
+/* ---- key lookup and suggestions ---- */
+
+static int find_key(const char *name)
+{
+	int k;
+
+	for (k = 0; k < KEY__COUNT; k++)
+		if (strcmp(cfg_keys[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+/* Optimal string alignment distance (Levenshtein plus transpositions). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, r;
+	size_t *d;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(x, y) d[(x) * (lb + 1) + (y)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = D(i - 1, j) + 1;
+
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < best)
+				best = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < best)
+				best = D(i - 2, j - 2) + 1;
+			D(i, j) = best;
+		}
+	}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+/* Words people reach for from other tools' vocabularies. */
+static const struct { const char *alias, *key; } key_aliases[] = {
+	{ "mem", "memory" }, { "ram", "memory" }, { "m", "memory" },
+	{ "smp", "cpus" }, { "vcpus", "cpus" }, { "cpu", "cpus" },
+	{ "cmdline", "append" }, { "bootargs", "append" },
+	{ "bzimage", "kernel" }, { "vmlinux", "kernel" },
+	{ "disk", "rootfs" }, { "drive", "rootfs" }, { "hda", "rootfs" },
+	{ "initramfs", "initrd" }, { "console", "serial" },
+	{ "accelerator", "accel" }, { "binary", "qemu" },
+};
+
+const char *config_suggest_key(const char *name)
+{
+	char lower[65];
+	size_t i, n = strlen(name), best = (size_t)-1, limit;
+	const char *pick = NULL;
+
+	if (n == 0 || n >= sizeof(lower))
+		return NULL;
+	for (i = 0; i <= n; i++)
+		lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] - 'A' + 'a' : name[i]);
+	for (i = 0; i < sizeof(key_aliases) / sizeof(key_aliases[0]); i++)
+		if (strcmp(lower, key_aliases[i].alias) == 0)
+			return key_aliases[i].key;
+	limit = n <= 4 ? 1 : 2;
+	for (i = 0; i < KEY__COUNT; i++) {
+		size_t dist = edit_distance(lower, cfg_keys[i].name);
+
+		if (dist <= limit && dist < best) {
+			best = dist;
+			pick = cfg_keys[i].name;
+		}
+	}
+	return pick;
+}
+
+static void unknown_key(struct diag *d, const struct origin *at, const char *key)
+{
+	const char *near = config_suggest_key(key);
+	struct strbuf all = STRBUF_INIT;
+	int k;
+
+	if (near) {
+		diag_error(d, at, EXIT_CONFIG, "unknown key '%s' (did you mean '%s'?)", key, near);
+		return;
+	}
+	for (k = 0; k < KEY__COUNT; k++)
+		sb_addf(&all, "%s%s", k ? ", " : "", cfg_keys[k].name);
+	diag_error(d, at, EXIT_CONFIG, "unknown key '%s' (known keys: %s)", key, all.buf);
+	sb_release(&all);
+}
+
+/* ---- one line ---- */
+
+enum line_kind { LINE_BLANK, LINE_ASSIGN, LINE_BAD };
+
+struct assignment {
+	char *key;
+	char *value;
+	int quoted;
+};
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *skip_space(const char *p)
+{
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
+static enum line_kind parse_quoted(const char *p, struct assignment *a, struct strbuf *why)
+{
+	struct strbuf v = STRBUF_INIT;
+
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		sb_addc(&v, *p);
+	}
+	if (*p != '"') {
+		sb_adds(why, "unterminated quoted value: a closing '\"' is missing");
+		sb_release(&v);
+		return LINE_BAD;
+	}
+	p = skip_space(p + 1);
+	if (*p && *p != '#') {
+		sb_addf(why, "unexpected text after the closing quote: '%s'", p);
+		sb_release(&v);
+		return LINE_BAD;
+	}
+	a->value = sb_detach(&v);
+	a->quoted = 1;
+	return LINE_ASSIGN;
+}
+
+/* LINE is NUL-terminated, without its line end, and known to be text. */
+static enum line_kind parse_line(const char *line, struct assignment *a, struct strbuf *why)
+{
+	const char *p = skip_space(line), *key, *end;
+
+	a->key = a->value = NULL;
+	a->quoted = 0;
+	if (*p == '\0' || *p == '#')
+		return LINE_BLANK;
+	for (key = p; *p && *p != '=' && !is_space(*p); p++)
+		;
+	a->key = xstrndup(key, (size_t)(p - key));
+	p = skip_space(p);
+	if (*p != '=') {
+		if (find_key(a->key) >= 0)
+			sb_addf(why, "missing '=' after key '%s'", a->key);
+		else
+			sb_addf(why, "expected 'key = value', found '%s'", key);
+		return LINE_BAD;
+	}
+	p = skip_space(p + 1);
+	if (*p == '"')
+		return parse_quoted(p, a, why);
+	for (end = p; *end; end++)
+		if (*end == '#' && end > p && is_space(end[-1]))
+			break;
+	while (end > p && is_space(end[-1]))
+		end--;
+	a->value = xstrndup(p, (size_t)(end - p));
+	return LINE_ASSIGN;
+}
+
+/* Length of the UTF-8 sequence at P (at most N bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) { len = 2; cp = p[0] & 0x1f; }
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) { len = 3; cp = p[0] & 0x0f; }
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4) { len = 4; cp = p[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Is this line text we can parse?  Explain in WHY if not. */
+static int check_text(const char *s, size_t n, struct strbuf *why)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+
+	if (n > CONFIG_MAX_LINE) {
+		sb_addf(why, "line is too long (%zu bytes; at most %d)", n, CONFIG_MAX_LINE);
+		return -1;
+	}
+	if (memchr(s, '\0', n)) {
+		sb_adds(why, "line contains a NUL byte (is this a binary file?)");
+		return -1;
+	}
+	while (i < n) {
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
+			sb_addf(why, "line contains control character 0x%02x at column %zu",
+				p[i], i + 1);
+			return -1;
+		}
+		len = utf8_len(p + i, n - i);
+		if (!len) {
+			sb_addf(why, "line is not valid UTF-8 (byte 0x%02x at column %zu)",
+				p[i], i + 1);
+			return -1;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/*
+ * Store one assignment.  FROM_FILE: a second setting of a key is a
+ * duplicate; a -o replaces whatever was there.
+ */
+static void assign(struct vm_config *cfg, struct assignment *a, const struct origin *at,
+		   const char *base, int from_file, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct cfg_setting *s;
+	int k = find_key(a->key);
+
+	if (k < 0) {
+		unknown_key(d, at, a->key);
+		return;
+	}
+	s = &cfg->s[k];
+	if (from_file && s->set) {
+		diag_error(d, at, EXIT_CONFIG, "duplicate key '%s' (first set on line %u)",
+			   a->key, s->origin.line);
+		return;
+	}
+	if (a->value[0] == '\0' && !cfg_keys[k].empty_ok) {
+		diag_error(d, at, EXIT_CONFIG, a->quoted ? "empty value for '%s'" :
+			   "missing value for '%s'", a->key);
+		return;
+	}
+	if (cfg_keys[k].set(cfg, a->value, base, &why) < 0) {
+		diag_error(d, at, EXIT_CONFIG, "%s", why.buf);
+		sb_release(&why);
+		return;
+	}
+	replace(&s->text, xstrdup(a->value));
+	s->origin = *at;
+	s->set = 1;
+}
+
+static void assignment_free(struct assignment *a)
+{
+	free(a->key);
+	free(a->value);
+}
+
+/* ---- whole files ---- */
+
+void config_init(struct vm_config *cfg, const char *file, const char *cwd)
+{
+	char *dir = path_dirname(file);
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(file);
+	cfg->dir = path_resolve(cwd, dir);
+	free(dir);
+}
+
+void config_free(struct vm_config *cfg)
+{
+	int k;
+
+	for (k = 0; k < KEY__COUNT; k++)
+		free(cfg->s[k].text);
+	free(cfg->file);
+	free(cfg->dir);
+	free(cfg->kernel);
+	free(cfg->rootfs);
+	free(cfg->initrd);
+	free(cfg->serial_path);
+	free(cfg->append);
+	free(cfg->name);
+	free(cfg->qemu);
+	strvec_clear(&cfg->owned);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+unsigned config_parse_buffer(struct vm_config *cfg, const char *buf, size_t len,
+			     struct diag *d)
+{
+	struct origin at = { cfg->file, 0 };
+	unsigned first = d->errors;
+	const char *p = buf, *end = buf + len;
+
+	if (len > CONFIG_MAX_FILE) {
+		diag_error(d, &at, EXIT_CONFIG, "file is too large for a config (%zu bytes; "
+			   "at most %d)", len, CONFIG_MAX_FILE);
+		return 1;
+	}
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;         /* a UTF-8 byte order mark, as Windows editors write */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		struct strbuf why = STRBUF_INIT;
+		struct assignment a;
+		char *line;
+
+		at.line++;
+		if (n && p[n - 1] == '\r')
+			n--;    /* CRLF line ends */
+		if (d->errors - first >= CONFIG_MAX_ERRORS) {
+			at.line = 0;
+			diag_error(d, &at, EXIT_CONFIG, "too many errors; giving up "
+				   "(is this a vmlaunch config file?)");
+			break;
+		}
+		if (check_text(p, n, &why) < 0) {
+			diag_error(d, &at, EXIT_CONFIG, "%s", why.buf);
+		} else {
+			line = xstrndup(p, n);
+			switch (parse_line(line, &a, &why)) {
+			case LINE_BLANK:
+				break;
+			case LINE_BAD:
+				diag_error(d, &at, EXIT_CONFIG, "%s", why.buf);
+				break;
+			case LINE_ASSIGN:
+				assign(cfg, &a, &at, cfg->dir, 1, d);
+				break;
+			}
+			assignment_free(&a);
+			free(line);
+		}
+		sb_release(&why);
+		p = nl ? nl + 1 : end;
+	}
+	return d->errors - first;
+}
+
+unsigned config_parse_file(struct vm_config *cfg, struct diag *d)
+{
+	struct origin at = { cfg->file, 0 };
+	struct strbuf buf = STRBUF_INIT;
+	struct stat st;
+	char chunk[65536];
+	unsigned errors;
+	ssize_t n;
+	int fd;
+
+	fd = open(cfg->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		diag_error(d, &at, EXIT_NOINPUT, "cannot open config file: %s", strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag_error(d, &at, EXIT_NOINPUT, "is a directory, not a config file");
+		close(fd);
+		return 1;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_error(d, &at, EXIT_NOINPUT, "cannot read config file: %s",
+				   strerror(errno));
+			close(fd);
+			sb_release(&buf);
+			return 1;
+		}
+		sb_add(&buf, chunk, (size_t)n);
+		if (buf.len > CONFIG_MAX_FILE)
+			break;  /* enough to know it is too large */
+	}
+	close(fd);
+	errors = config_parse_buffer(cfg, buf.buf ? buf.buf : "", buf.len, d);
+	sb_release(&buf);
+	return errors;
+}
+
+unsigned config_override(struct vm_config *cfg, const char *assignment,
+			 const char *cwd, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct origin at;
+	struct assignment a;
+	unsigned first = d->errors;
+	char *label = xasprintf("-o %s", assignment);
+
+	strvec_push_nodup(&cfg->owned, label);
+	at.file = label;
+	at.line = 0;
+	if (check_text(assignment, strlen(assignment), &why) < 0) {
+		diag_error(d, &at, EXIT_CONFIG, "%s", why.buf);
+	} else {
+		switch (parse_line(assignment, &a, &why)) {
+		case LINE_BLANK:
+			diag_error(d, &at, EXIT_CONFIG, "expected KEY=VALUE");
+			break;
+		case LINE_BAD:
+			diag_error(d, &at, EXIT_CONFIG, "%s", why.buf);
+			break;
+		case LINE_ASSIGN:
+			assign(cfg, &a, &at, cwd, 0, d);
+			break;
+		}
+		assignment_free(&a);
+	}
+	sb_release(&why);
+	return d->errors - first;
+}
+
+/* The default name: the config's base name, made into a valid name. */
+static char *default_name(const char *file)
+{
+	char *name = path_stem(file), *p;
+
+	for (p = name; *p; p++)
+		if (!name_char_ok(*p))
+			*p = '_';
+	if (name[0] == '-' || name[0] == '.' || name[0] == '\0' || strlen(name) > 64) {
+		free(name);
+		name = xstrdup("vm");
+	}
+	return name;
+}
+
+unsigned config_finish(struct vm_config *cfg, struct diag *d)
+{
+	struct origin at = { cfg->file, 0 };
+	unsigned first = d->errors;
+	int k;
+
+	for (k = 0; k < KEY__COUNT; k++) {
+		struct strbuf why = STRBUF_INIT;
+
+		if (cfg->s[k].set || !cfg_keys[k].def)
+			continue;
+		if (cfg_keys[k].set(cfg, cfg_keys[k].def, cfg->dir, &why) < 0)
+			diag_error(d, &at, EXIT_INTERNAL, "bad built-in default: %s", why.buf);
+		sb_release(&why);
+	}
+	if (!cfg->s[KEY_NAME].set)
+		replace(&cfg->name, default_name(cfg->file));
+	if (!cfg->s[KEY_KERNEL].set && !cfg->kernel)
+		diag_error(d, &at, EXIT_CONFIG, "missing required key 'kernel' "
+			   "(the guest kernel: a bzImage, PVH ELF or multiboot image)");
+	cfg->accel_use = cfg->accel;
+	return d->errors - first;
+}
+
+struct origin config_origin(const struct vm_config *cfg, enum cfg_key key)
+{
+	struct origin at = { cfg->file, 0 };
+
+	if (cfg->s[key].set)
+		at = cfg->s[key].origin;
+	return at;
+}

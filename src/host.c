@@ -1,0 +1,183 @@
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+/* From <linux/kvm.h>; spelled out so vmlaunch needs libc headers only. */
+#define KVM_GET_API_VERSION 0xae00
+#define KVM_API_VERSION 12
+
+void host_env_from_environment(struct host_env *env)
+{
+	const char *s;
+
+	s = getenv("VMLAUNCH_KVM_DEVICE");
+	env->kvm_device = s && *s ? s : "/dev/kvm";
+	s = getenv("VMLAUNCH_PVM_MARKER");
+	env->pvm_marker = s && *s ? s : "/sys/module/kvm_pvm";
+}
+
+void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe)
+{
+	struct stat st;
+	int fd;
+
+	memset(probe, 0, sizeof(*probe));
+	fd = open(env->kvm_device, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		probe->err = errno;
+		probe->state = errno == ENOENT ? KVM_MISSING :
+			       (errno == EACCES || errno == EPERM) ? KVM_NO_ACCESS : KVM_BROKEN;
+		return;
+	}
+	probe->api_version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (probe->api_version < 0)
+		probe->err = errno;
+	close(fd);
+	if (probe->api_version != KVM_API_VERSION) {
+		probe->state = KVM_BROKEN;
+		return;
+	}
+	/*
+	 * PVM (a KVM for guests inside a VM without nested virtualisation)
+	 * answers like KVM, but ordinary guests hang after the boot loader.
+	 */
+	probe->state = stat(env->pvm_marker, &st) == 0 ? KVM_PVM : KVM_USABLE;
+}
+
+const char *kvm_problem(const struct host_env *env, const struct kvm_probe *probe,
+			char *buf, size_t n)
+{
+	switch (probe->state) {
+	case KVM_USABLE:
+		snprintf(buf, n, "%s is usable (KVM API version %d)", env->kvm_device,
+			 probe->api_version);
+		break;
+	case KVM_MISSING:
+		snprintf(buf, n, "%s does not exist (no KVM on this host, or the kvm "
+			 "module is not loaded)", env->kvm_device);
+		break;
+	case KVM_NO_ACCESS:
+		snprintf(buf, n, "%s is not accessible (%s)", env->kvm_device,
+			 strerror(probe->err));
+		break;
+	case KVM_BROKEN:
+		if (probe->err)
+			snprintf(buf, n, "%s does not work as KVM (%s)", env->kvm_device,
+				 strerror(probe->err));
+		else
+			snprintf(buf, n, "%s answers KVM API version %d, not %d",
+				 env->kvm_device, probe->api_version, KVM_API_VERSION);
+		break;
+	case KVM_PVM:
+		snprintf(buf, n, "this host's KVM is PVM (%s exists): ordinary guests hang "
+			 "after the boot loader", env->pvm_marker);
+		break;
+	}
+	return buf;
+}
+
+const char *kvm_fix(const struct kvm_probe *probe)
+{
+	if (probe->state == KVM_NO_ACCESS)
+		return "add yourself to the 'kvm' group (sudo adduser $USER kvm, then log in "
+		       "again), or use -o accel=tcg (software emulation) or accel = auto";
+	return "use -o accel=tcg (software emulation) or accel = auto";
+}
+
+char *host_find_program(const char *program)
+{
+	const char *path, *p, *end;
+
+	if (strchr(program, '/')) {
+		if (access(program, X_OK) < 0)
+			return NULL;
+		return xstrdup(program);
+	}
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	errno = ENOENT;
+	for (p = path; ; p = end + 1) {
+		struct strbuf sb = STRBUF_INIT;
+		struct stat st;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		if (end == p)
+			sb_adds(&sb, ".");
+		else
+			sb_add(&sb, p, (size_t)(end - p));
+		sb_addf(&sb, "/%s", program);
+		if (stat(sb.buf, &st) == 0 && S_ISREG(st.st_mode) && access(sb.buf, X_OK) == 0)
+			return sb_detach(&sb);
+		sb_release(&sb);
+		if (!*end)
+			break;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+int host_qemu_version(const char *path, char *buf, size_t n)
+{
+	int fds[2], status;
+	ssize_t got;
+	size_t len = 0;
+	pid_t pid;
+
+	if (n == 0 || pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(fds[1], 1);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 2);
+		}
+		execl(path, path, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len + 1 < n && (got = read(fds[0], buf + len, n - 1 - len)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)got;
+	}
+	close(fds[0]);
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0] ? 0 : -1;
+}
+
+unsigned long long host_memory_mib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return 0;
+	return (unsigned long long)pages * (unsigned long long)size >> 20;
+}

@@ -1,0 +1,170 @@
+/* vmlaunch: command-line parsing and dispatch, nothing else. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "diag.h"
+#include "exitcodes.h"
+#include "host.h"
+#include "strvec.h"
+
+#ifndef VMLAUNCH_VERSION
+#define VMLAUNCH_VERSION "unknown"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*fn)(const struct cli *cli);
+	int min_configs, max_configs;
+	const char *usage;
+} commands[] = {
+	{ "run", cmd_run, 1, 1, "run [-o KEY=VALUE]... CONFIG      boot the VM: exec QEMU" },
+	{ "check", cmd_check, 1, INT_MAX, "check [-o KEY=VALUE]... CONFIG... parse and validate" },
+	{ "print", cmd_print, 1, 1, "print [-o KEY=VALUE]... CONFIG    show the QEMU command line" },
+	{ "doctor", cmd_doctor, 0, 1, "doctor [CONFIG]                   check the host" },
+};
+
+/* Commands CLI.md promises that a later version brings. */
+static const char *const later_commands[] = { "console", "test" };
+
+static void usage(FILE *out)
+{
+	size_t i;
+	int k;
+
+	fputs("usage: vmlaunch [-q|-v] [-o KEY=VALUE]... CONFIG    boot the VM (as run)\n", out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "       vmlaunch [-q|-v] %s\n", commands[i].usage);
+	fputs("       vmlaunch -h | --help | -V | --version\n\n"
+	      "options:\n"
+	      "  -o KEY=VALUE  set a config key, replacing the file's value (repeatable)\n"
+	      "  -q            no warnings\n"
+	      "  -v            explain what vmlaunch decides\n\n"
+	      "config keys (vmlaunch.conf(5)):\n", out);
+	for (k = 0; k < KEY__COUNT; k++)
+		fprintf(out, "  %-8s %s%s%s%s\n", cfg_keys[k].name, cfg_keys[k].help,
+			cfg_keys[k].def && *cfg_keys[k].def ? " [" : "",
+			cfg_keys[k].def && *cfg_keys[k].def ? cfg_keys[k].def : "",
+			cfg_keys[k].def && *cfg_keys[k].def ? "]" : "");
+	fputs("\nexit status: 0 ok; 64 usage; 65 invalid config; 66 missing or unreadable file;\n"
+	      "69 QEMU or KVM unavailable, socket in use; 70 internal; 71 system error;\n"
+	      "run: otherwise QEMU's own status.  See vmlaunch(1).\n", out);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmlaunch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vmlaunch --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static const struct command *find_command(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(word, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Options may stand before or after the command word; "--" ends them. */
+static int parse_args(int argc, char **argv, struct cli *cli, const struct command **cmd,
+		      struct diag *d)
+{
+	int i, options_done = 0;
+
+	*cmd = NULL;
+	cli->configs = calloc((size_t)argc, sizeof(*cli->configs));
+	if (!cli->configs)
+		return EXIT_OSERR;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!options_done && a[0] == '-' && a[1]) {
+			if (strcmp(a, "--") == 0) {
+				options_done = 1;
+			} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+				usage(stdout);
+				return -1;
+			} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+				printf("vmlaunch %s\n", VMLAUNCH_VERSION);
+				return -1;
+			} else if (strcmp(a, "-q") == 0) {
+				d->quiet = 1;
+			} else if (strcmp(a, "-v") == 0) {
+				d->verbose = 1;
+			} else if (strncmp(a, "-o", 2) == 0) {
+				const char *kv = a[2] ? a + 2 : argv[++i];
+
+				if (!kv)
+					return usage_error("option -o needs KEY=VALUE");
+				strvec_push(&cli->overrides, kv);
+			} else {
+				return usage_error("unknown option '%s'", a);
+			}
+			continue;
+		}
+		if (!*cmd && cli->nconfigs == 0) {
+			size_t k;
+
+			*cmd = find_command(a);
+			if (*cmd)
+				continue;
+			for (k = 0; k < sizeof(later_commands) / sizeof(later_commands[0]); k++)
+				if (strcmp(a, later_commands[k]) == 0)
+					return usage_error("'%s' is not in this version of vmlaunch", a);
+			*cmd = find_command("run");
+		}
+		cli->configs[cli->nconfigs++] = argv[i];
+	}
+	if (!*cmd) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli->nconfigs < (*cmd)->min_configs)
+		return usage_error("%s: missing CONFIG", (*cmd)->name);
+	if (cli->nconfigs > (*cmd)->max_configs)
+		return usage_error("%s: too many arguments", (*cmd)->name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { STRVEC_INIT, NULL, 0, NULL, { NULL, NULL }, NULL };
+	const struct command *cmd;
+	char cwd[PATH_MAX];
+	struct diag d;
+	int status;
+
+	diag_init(&d, stderr);
+	cli.d = &d;
+	status = parse_args(argc, argv, &cli, &cmd, &d);
+	if (status == 0) {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			perror("vmlaunch: cannot find the current directory");
+			status = EXIT_OSERR;
+		} else {
+			cli.cwd = cwd;
+			host_env_from_environment(&cli.env);
+			status = cmd->fn(&cli);
+		}
+	} else if (status < 0) {
+		status = EXIT_OK;
+	}
+	strvec_clear(&cli.overrides);
+	free(cli.configs);
+	return status;
+}

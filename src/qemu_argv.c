@@ -1,0 +1,207 @@
+#include "qemu_argv.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+/*
+ * Kernel parameters end at a lone "--": what follows goes to init, so a
+ * "root=" there is not the kernel's.
+ */
+static const char *param_end(const char *cmdline)
+{
+	const char *p = cmdline;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if (!*p)
+			return p;
+		if (p[0] == '-' && p[1] == '-' && (p[2] == '\0' || p[2] == ' ' || p[2] == '\t'))
+			return p;
+		p += strcspn(p, " \t");
+	}
+}
+
+char *cmdline_param(const char *cmdline, const char *name)
+{
+	const char *p = cmdline, *end = param_end(cmdline), *found = NULL;
+	size_t n = strlen(name), len = 0;
+
+	while (p < end) {
+		size_t w;
+
+		p += strspn(p, " \t");
+		w = strcspn(p, " \t");
+		if (w > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			found = p + n + 1;
+			len = w - n - 1;
+		}
+		p += w;
+	}
+	return found ? xstrndup(found, len) : NULL;
+}
+
+int cmdline_has_param(const char *cmdline, const char *name)
+{
+	char *v = cmdline_param(cmdline, name);
+
+	free(v);
+	return v != NULL;
+}
+
+/* Append S[0..N) trimmed, separated from what is there by one space. */
+static void add_words(struct strbuf *sb, const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!n)
+		return;
+	if (sb->len)
+		sb_addc(sb, ' ');
+	sb_add(sb, s, n);
+}
+
+char *kernel_cmdline(const struct vm_config *cfg)
+{
+	const char *append = cfg->append ? cfg->append : "";
+	const char *init_args = param_end(append);   /* "-- ..." or "" */
+	struct strbuf sb = STRBUF_INIT;
+
+	if (cfg->rootfs && !cmdline_has_param(append, "root"))
+		add_words(&sb, "root=/dev/vda", 13);
+	add_words(&sb, append, (size_t)(init_args - append));
+	if (cfg->serial != SERIAL_NONE && !cmdline_has_param(append, "console"))
+		add_words(&sb, "console=ttyS0", 13);
+	add_words(&sb, init_args, strlen(init_args));
+	return sb_detach(&sb);
+}
+
+static void new_line(struct qemu_cmd *cmd)
+{
+	if (cmd->nlines == cmd->alloc) {
+		cmd->alloc = cmd->alloc ? cmd->alloc * 2 : 16;
+		cmd->line_start = xrealloc(cmd->line_start, cmd->alloc * sizeof(*cmd->line_start));
+	}
+	cmd->line_start[cmd->nlines++] = cmd->argv.n;
+}
+
+static void push_escaped(struct strvec *argv, const char *prefix, const char *value,
+			 const char *suffix)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_adds(&sb, prefix);
+	sb_add_qemu_escaped(&sb, value);
+	sb_adds(&sb, suffix);
+	strvec_push_nodup(argv, sb_detach(&sb));
+}
+
+static void build_accel(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	new_line(cmd);
+	if (cfg->accel_use == ACCEL_KVM) {
+		strvec_push(&cmd->argv, "-enable-kvm");
+		strvec_push(&cmd->argv, "-cpu");
+		strvec_push(&cmd->argv, "host");
+	} else {
+		strvec_push(&cmd->argv, "-accel");
+		strvec_push(&cmd->argv, "tcg");
+		strvec_push(&cmd->argv, "-cpu");
+		strvec_push(&cmd->argv, "max");
+	}
+	if (cfg->machine != MACHINE_PC) {
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-machine");
+		strvec_push(&cmd->argv, machine_name(cfg->machine));
+	}
+}
+
+static void build_disk(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	if (!cfg->rootfs)
+		return;
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-device");
+	strvec_push(&cmd->argv, cfg->machine == MACHINE_MICROVM ?
+		    "virtio-blk-device,drive=rootfs" : "virtio-blk-pci,drive=rootfs");
+	strvec_push(&cmd->argv, "-blockdev");
+	push_escaped(&cmd->argv, "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
+}
+
+static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	if (cfg->serial == SERIAL_NONE)
+		return;
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-device");
+	strvec_push(&cmd->argv, "isa-serial,chardev=serial0");
+	strvec_push(&cmd->argv, "-chardev");
+	if (cfg->serial == SERIAL_SOCKET) {
+		push_escaped(&cmd->argv, "socket,id=serial0,path=", cfg->serial_path,
+			     ",server=on,wait=off");
+		return;
+	}
+	/*
+	 * The terminal: Ctrl-C goes to the guest (signal=off), and the monitor
+	 * shares the line so Ctrl-a x leaves QEMU, as with -nographic.
+	 */
+	strvec_push(&cmd->argv, "stdio,id=serial0,mux=on,signal=off");
+	strvec_push(&cmd->argv, "-mon");
+	strvec_push(&cmd->argv, "chardev=serial0,mode=readline");
+}
+
+void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	char *cmdline;
+
+	new_line(cmd);
+	strvec_push(&cmd->argv, cfg->qemu);
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-name");
+	push_escaped(&cmd->argv, "", cfg->name, "");
+	build_accel(cfg, cmd);
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-m");
+	strvec_pushf(&cmd->argv, "%" PRIu64 "M", cfg->memory_mib);
+	if (cfg->cpus > 1) {
+		strvec_push(&cmd->argv, "-smp");
+		strvec_pushf(&cmd->argv, "%u", cfg->cpus);
+	}
+	/* Only the devices asked for: no default NIC, VGA, serial or monitor. */
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-nodefaults");
+	strvec_push(&cmd->argv, "-display");
+	strvec_push(&cmd->argv, "none");
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-kernel");
+	strvec_push(&cmd->argv, cfg->kernel);
+	if (cfg->initrd) {
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-initrd");
+		strvec_push(&cmd->argv, cfg->initrd);
+	}
+	build_disk(cfg, cmd);
+	build_serial(cfg, cmd);
+	cmdline = kernel_cmdline(cfg);
+	if (*cmdline) {
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-append");
+		strvec_push(&cmd->argv, cmdline);
+	}
+	free(cmdline);
+}
+
+void qemu_cmd_free(struct qemu_cmd *cmd)
+{
+	strvec_clear(&cmd->argv);
+	free(cmd->line_start);
+	cmd->line_start = NULL;
+	cmd->nlines = cmd->alloc = 0;
+}
