@@ -455,10 +455,6 @@ static int check_text(const char *s, size_t n, struct strbuf *why)
 		sb_addf(why, "line is too long (%zu bytes; at most %d)", n, CONFIG_MAX_LINE);
 		return -1;
 	}
-	if (memchr(s, '\0', n)) {
-		sb_adds(why, "line contains a NUL byte (is this a binary file?)");
-		return -1;
-	}
 	while (i < n) {
 		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
 			sb_addf(why, "line contains control character 0x%02x at column %zu",
@@ -559,6 +555,16 @@ unsigned config_parse_buffer(struct vm_config *cfg, const char *buf, size_t len,
 	if (len > CONFIG_MAX_FILE) {
 		diag_error(d, &at, EXIT_CONFIG, "file is too large for a config (%zu bytes; "
 			   "at most %d)", len, CONFIG_MAX_FILE);
+		return 1;
+	}
+	if (memchr(buf, '\0', len)) {
+		/* Not text at all: one clear message, not one per line. */
+		const char *nul = memchr(buf, '\0', len), *q;
+
+		for (at.line = 1, q = buf; q < nul; q++)
+			at.line += *q == '\n';
+		diag_error(d, &at, EXIT_CONFIG, "contains a NUL byte: this is not a text "
+			   "file, so not a vmlaunch config");
 		return 1;
 	}
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)

@@ -250,7 +250,8 @@ static void check_accel(struct check *c)
 		return;
 	}
 	c->cfg->accel_use = ACCEL_KVM;
-	report(c, KEY_ACCEL, SEV_HOST, EXIT_UNAVAILABLE, "accel kvm: %s; %s", why, kvm_fix(&probe));
+	report(c, KEY_ACCEL, SEV_HOST, EXIT_UNAVAILABLE, "accel kvm%s: %s; %s",
+	       c->cfg->s[KEY_ACCEL].set ? "" : " (the default)", why, kvm_fix(&probe));
 }
 
 static void check_qemu(struct check *c)
@@ -301,11 +302,41 @@ static void check_memory(struct check *c)
 	}
 }
 
+/*
+ * Resolve the directory part of *PATH through the file system ("..",
+ * symlinked directories), keeping the last component as written, so
+ * messages and the command line name the file plainly.
+ */
+static void canonical_dir(char **path)
+{
+	char *dir, *real, *base;
+
+	if (!*path)
+		return;
+	dir = path_dirname(*path);
+	real = realpath(dir, NULL);
+	if (real) {
+		base = strrchr(*path, '/');
+		base = xasprintf("%s%s", strcmp(real, "/") ? real : "", base ? base : "/");
+		free(*path);
+		*path = base;
+	}
+	free(real);
+	free(dir);
+}
+
 unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
 			 const struct host_env *env, struct diag *d)
 {
 	struct check c = { cfg, mode, env, d };
 	unsigned first = d->errors;
+
+	canonical_dir(&cfg->kernel);
+	canonical_dir(&cfg->rootfs);
+	canonical_dir(&cfg->initrd);
+	canonical_dir(&cfg->serial_path);
+	if (strchr(cfg->qemu, '/'))
+		canonical_dir(&cfg->qemu);
 
 	check_kernel(&c);
 	check_initrd(&c);

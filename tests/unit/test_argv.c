@@ -1,0 +1,155 @@
+/* The QEMU command line built from configs. */
+#include <stdlib.h>
+
+#include "config.h"
+#include "launch.h"
+#include "qemu_argv.h"
+#include "unit.h"
+
+static void load(struct vm_config *cfg, const char *text)
+{
+	struct diag d;
+	FILE *f = fopen("/dev/null", "w");
+
+	diag_init(&d, f);
+	config_init(cfg, "vm.conf", "/vm");
+	CHECK(config_parse_buffer(cfg, text, strlen(text), &d) == 0);
+	CHECK(config_finish(cfg, &d) == 0);
+	fclose(f);
+}
+
+/* The argv as one string, arguments separated by '|'. */
+static char *joined(const struct vm_config *cfg)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	qemu_cmd_build(cfg, &cmd);
+	for (i = 0; i < cmd.argv.n; i++)
+		sb_addf(&sb, "%s%s", i ? "|" : "", cmd.argv.v[i]);
+	CHECK(cmd.argv.v[cmd.argv.n] == NULL);
+	qemu_cmd_free(&cmd);
+	return sb_detach(&sb);
+}
+
+static void test_lab(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=alpine-bzImage\nrootfs=simple_alpine_rootfs.ext4\nmemory=256M\n"
+		   "serial=serial.socket\nappend=\"loglevel=15\"\n");
+	s = joined(&cfg);
+	CHECK_STR(s, "qemu-system-x86_64|-name|vm|-enable-kvm|-cpu|host|-m|256M|-nodefaults|"
+		  "-display|none|-kernel|/vm/alpine-bzImage|"
+		  "-device|virtio-blk-pci,drive=rootfs|"
+		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/simple_alpine_rootfs.ext4|"
+		  "-device|isa-serial,chardev=serial0|"
+		  "-chardev|socket,id=serial0,path=/vm/serial.socket,server=on,wait=off|"
+		  "-append|root=/dev/vda loglevel=15 console=ttyS0");
+	free(s);
+	config_free(&cfg);
+}
+
+static void test_microvm_tcg(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k\nrootfs=r\nmachine=microvm\naccel=tcg\nserial=none\ncpus=2\nmemory=1G\n"
+		   "initrd=i\nname=mini\n");
+	cfg.accel_use = ACCEL_TCG;
+	s = joined(&cfg);
+	CHECK_STR(s, "qemu-system-x86_64|-name|mini|-accel|tcg|-cpu|max|-machine|microvm|"
+		  "-m|1024M|-smp|2|-nodefaults|-display|none|-kernel|/vm/k|-initrd|/vm/i|"
+		  "-device|virtio-blk-device,drive=rootfs|"
+		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/r|-append|root=/dev/vda");
+	free(s);
+	config_free(&cfg);
+}
+
+static void test_comma_escaping(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k,1\nrootfs=disk,format=qcow2.img\nserial=\"s,server=off\"\n");
+	s = joined(&cfg);
+	CHECK(strstr(s, "|-kernel|/vm/k,1|") != NULL);     /* -kernel is not an option list */
+	CHECK(strstr(s, "filename=/vm/disk,,format=qcow2.img|") != NULL);
+	CHECK(strstr(s, "path=/vm/s,,server=off,server=on,wait=off|") != NULL);
+	free(s);
+	config_free(&cfg);
+}
+
+static void test_stdio_serial(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k\n");
+	s = joined(&cfg);
+	CHECK(strstr(s, "|-device|isa-serial,chardev=serial0|-chardev|"
+		      "stdio,id=serial0,mux=on,signal=off|-mon|chardev=serial0,mode=readline|"
+		      "-append|console=ttyS0") != NULL);
+	CHECK(strstr(s, "root=") == NULL);
+	free(s);
+	config_free(&cfg);
+}
+
+static void test_cmdline(void)
+{
+	static const struct { const char *conf, *want; } cases[] = {
+		{ "kernel=k\nrootfs=r\nserial=none\n", "root=/dev/vda" },
+		{ "kernel=k\nserial=none\n", "" },
+		{ "kernel=k\nrootfs=r\nappend=\"root=/dev/vdb1 quiet\"\n", "root=/dev/vdb1 quiet console=ttyS0" },
+		{ "kernel=k\nrootfs=r\nappend=\"console=hvc0\"\n", "root=/dev/vda console=hvc0" },
+		{ "kernel=k\nrootfs=r\nappend=\"  quiet  -- root=x console=y \"\n",
+		  "root=/dev/vda quiet console=ttyS0 -- root=x console=y" },
+		{ "kernel=k\nrootfs=r\nappend=\"nfsroot=x\"\n", "root=/dev/vda nfsroot=x console=ttyS0" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vm_config cfg;
+		char *s;
+
+		load(&cfg, cases[i].conf);
+		s = kernel_cmdline(&cfg);
+		CHECK_STR(s, cases[i].want);
+		free(s);
+		config_free(&cfg);
+	}
+}
+
+static void test_print_lines(void)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct vm_config cfg;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	load(&cfg, "kernel=/a b/k\nserial=none\nappend=\"it's\"\n");
+	cfg.accel_use = ACCEL_TCG;
+	qemu_cmd_build(&cfg, &cmd);
+	launch_print(&cmd, f);
+	fclose(f);
+	CHECK_STR(out, "qemu-system-x86_64 \\\n    -name vm \\\n    -accel tcg -cpu max \\\n"
+		  "    -m 256M \\\n    -nodefaults -display none \\\n    -kernel '/a b/k' \\\n"
+		  "    -append 'it'\\''s'\n");
+	free(out);
+	qemu_cmd_free(&cmd);
+	config_free(&cfg);
+}
+
+const struct unit_case argv_cases[] = {
+	{ "argv/lab", test_lab },
+	{ "argv/microvm-tcg", test_microvm_tcg },
+	{ "argv/comma-escaping", test_comma_escaping },
+	{ "argv/stdio-serial", test_stdio_serial },
+	{ "argv/kernel-cmdline", test_cmdline },
+	{ "argv/print-lines", test_print_lines },
+	{ NULL, NULL },
+};

@@ -1,0 +1,71 @@
+/* Small helpers: paths, shell quoting, strvec. */
+#include <stdlib.h>
+
+#include "launch.h"
+#include "path.h"
+#include "strvec.h"
+#include "unit.h"
+
+static void check_resolve(const char *base, const char *path, const char *want)
+{
+	char *s = path_resolve(base, path);
+
+	CHECK_STR(s, want);
+	free(s);
+}
+
+static void test_paths(void)
+{
+	char *s;
+
+	check_resolve("/a/b", "c", "/a/b/c");
+	check_resolve("/a/b", "./c//d/.", "/a/b/c/d");
+	check_resolve("/a/b", "../c", "/a/b/../c");
+	check_resolve("/a/b", "/abs", "/abs");
+	check_resolve("/", ".", "/");
+	s = path_dirname("x.conf"); CHECK_STR(s, "."); free(s);
+	s = path_dirname("/x.conf"); CHECK_STR(s, "/"); free(s);
+	s = path_dirname("a/b//x.conf"); CHECK_STR(s, "a/b"); free(s);
+	s = path_stem("a/alpine.conf"); CHECK_STR(s, "alpine"); free(s);
+	s = path_stem(".conf"); CHECK_STR(s, ".conf"); free(s);
+}
+
+static void check_quote(const char *in, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	shell_quote(&sb, in);
+	CHECK_STR(sb.buf, want);
+	sb_release(&sb);
+}
+
+static void test_shell_quote(void)
+{
+	check_quote("plain-word_1.2/x:y,z=w@%+", "plain-word_1.2/x:y,z=w@%+");
+	check_quote("", "''");
+	check_quote("a b", "'a b'");
+	check_quote("it's", "'it'\\''s'");
+	check_quote("$HOME", "'$HOME'");
+	check_quote("a\nb", "'a\nb'");
+}
+
+static void test_strvec(void)
+{
+	struct strvec sv = STRVEC_INIT;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		strvec_pushf(&sv, "arg%d", i);
+	CHECK(sv.n == 100);
+	CHECK_STR(sv.v[99], "arg99");
+	CHECK(sv.v[100] == NULL);
+	strvec_clear(&sv);
+	CHECK(sv.n == 0 && sv.v == NULL);
+}
+
+const struct unit_case misc_cases[] = {
+	{ "misc/paths", test_paths },
+	{ "misc/shell-quote", test_shell_quote },
+	{ "misc/strvec", test_strvec },
+	{ NULL, NULL },
+};

@@ -1,0 +1,34 @@
+/* A minimal unit-test harness: CHECK macros count, main prints the totals. */
+#ifndef VMLAUNCH_UNIT_H
+#define VMLAUNCH_UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+extern int unit_failed_checks;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		unit_failed_checks++; \
+	} \
+} while (0)
+
+#define CHECK_STR(got, want) do { \
+	const char *g_ = (got), *w_ = (want); \
+	if (!g_ || strcmp(g_, w_) != 0) { \
+		fprintf(stderr, "  %s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
+			#got, g_ ? g_ : "(null)", w_); \
+		unit_failed_checks++; \
+	} \
+} while (0)
+
+/* Every test_*.c file lists its cases in one of these tables. */
+struct unit_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+extern const struct unit_case config_cases[], imagefmt_cases[], argv_cases[], misc_cases[];
+
+#endif
