@@ -1,0 +1,101 @@
+# Shared helpers for the end-to-end tests (sourced, POSIX sh).
+# A test exits 0 (pass), 77 (skip, with a reason on stdout) or anything
+# else (fail, with the reason on stdout).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+VMLAUNCH=${VMLAUNCH:-$top/vmlaunch}
+case "$VMLAUNCH" in /*) ;; *) VMLAUNCH=$top/$VMLAUNCH ;; esac
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
+tmp=$(mktemp -d /tmp/vmlaunch-e2e.XXXXXX)
+vm_pid= console_pid=
+
+cleanup() {
+	exec 3>&- 2>/dev/null
+	[ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null
+	if [ -n "$vm_pid" ] && kill -0 "$vm_pid" 2>/dev/null; then
+		kill "$vm_pid" 2>/dev/null
+		sleep 0.2
+		kill -9 "$vm_pid" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*"; [ -f "$tmp/console.log" ] && tail -n 15 "$tmp/console.log" | sed 's/^/    console: /'; exit 1; }
+skip() { echo "skip: $*"; exit 77; }
+
+need_qemu() {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	command -v socat >/dev/null || skip "socat is not installed"
+}
+
+need_images() {
+	[ -f "$top/images/out/bzImage" ] && [ -f "$top/images/out/rootfs.ext4" ] ||
+		fail "images/out is not built (make images)"
+}
+
+# A private copy of the default image's disk, so tests never change the original.
+copy_rootfs() {
+	cp "$top/images/out/rootfs.ext4" "$1"
+}
+
+# start_vm ARGS...: vmlaunch run in the background, its console on $sock.
+start_vm() {
+	sock=$tmp/serial.sock
+	"$VMLAUNCH" run -o accel=tcg -o serial="$sock" "$@" >"$tmp/vm.out" 2>"$tmp/vm.err" &
+	vm_pid=$!
+	i=0
+	while [ ! -S "$sock" ]; do
+		kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited early: $(cat "$tmp/vm.err")"
+		i=$((i + 1))
+		[ "$i" -gt 200 ] && fail "no serial socket after 20 s"
+		sleep 0.1
+	done
+	console_open "$sock"
+}
+
+# One connection to the socket: what we type goes in on fd 3, what the
+# guest prints collects in $tmp/console.log.
+console_open() {
+	rm -f "$tmp/console.in"
+	mkfifo "$tmp/console.in"
+	: >"$tmp/console.log"
+	socat UNIX-CONNECT:"$1" - <"$tmp/console.in" >>"$tmp/console.log" 2>&1 &
+	console_pid=$!
+	exec 3>"$tmp/console.in"
+}
+
+console_send() {
+	printf '%s\n' "$1" >&3
+}
+
+# console_wait PATTERN [SECONDS]: wait until the guest printed PATTERN (grep -E).
+console_wait() {
+	limit=$(( ${2:-$BOOT_TIMEOUT} * 10 ))
+	i=0
+	until grep -Eq -- "$1" "$tmp/console.log"; do
+		i=$((i + 1))
+		[ "$i" -gt "$limit" ] && fail "'$1' did not appear on the console in ${2:-$BOOT_TIMEOUT} s"
+		if [ -n "$vm_pid" ] && ! kill -0 "$vm_pid" 2>/dev/null; then
+			grep -Eq -- "$1" "$tmp/console.log" && return 0
+			fail "the VM exited before '$1' appeared: $(cat "$tmp/vm.err")"
+		fi
+		sleep 0.1
+	done
+}
+
+# wait_vm_exit SECONDS: the VM must exit by itself; its status is in $vm_status.
+wait_vm_exit() {
+	i=0
+	while kill -0 "$vm_pid" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt $(( $1 * 10 )) ] && fail "the VM did not exit within $1 s"
+		sleep 0.1
+	done
+	wait "$vm_pid"
+	vm_status=$?
+	vm_pid=
+}
