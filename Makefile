@@ -76,8 +76,8 @@ check: vmlaunch asan
 install: vmlaunch
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 vmlaunch $(DESTDIR)$(BINDIR)/vmlaunch
-	install -m 644 man/vmlaunch.1 $(DESTDIR)$(MANDIR)/man1/vmlaunch.1
-	install -m 644 man/vmlaunch.conf.5 $(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+	install -m 644 vmlaunch.1 $(DESTDIR)$(MANDIR)/man1/vmlaunch.1
+	install -m 644 vmlaunch.conf.5 $(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmlaunch $(DESTDIR)$(MANDIR)/man1/vmlaunch.1 \
