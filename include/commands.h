@@ -13,6 +13,9 @@ struct cli {
 	const char *cwd;          /* absolute */
 	struct host_env env;
 	struct diag *d;
+	const struct own_command *own;  /* console, test: they parse their own options */
+	int rest_argc;                  /* their arguments, from the command word on */
+	char **rest_argv;
 };
 
 int cmd_run(const struct cli *cli);

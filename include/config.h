@@ -27,6 +27,7 @@ enum cfg_key {
 	KEY_MACHINE,
 	KEY_NAME,
 	KEY_QEMU,
+	KEY_SNAPSHOT,
 	KEY__COUNT
 };
 
@@ -66,6 +67,18 @@ struct vm_config {
 	enum machine machine;
 	char *name;
 	char *qemu;             /* program name or absolute path */
+	int snapshot;           /* disk writes go to a throw-away overlay */
+
+	/*
+	 * Set by the launcher or supervisor, not by the file: where the
+	 * snapshot overlay is (a /proc/self/fd path), and for supervised runs
+	 * the monitor socket, the serial log, and whether QEMU waits for the
+	 * serial client before starting the guest.
+	 */
+	char *overlay;
+	char *monitor_path;
+	char *serial_log;
+	int serial_wait;
 
 	struct strvec owned;    /* strings that origins point into */
 };

@@ -1,12 +1,15 @@
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "exitcodes.h"
 #include "launch.h"
+#include "overlay.h"
 #include "qemu_argv.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -30,12 +33,37 @@ static int load(const struct cli *cli, const char *file, enum validate_mode mode
 	return EXIT_OK;
 }
 
+/*
+ * snapshot = yes: an overlay that exists only as an open descriptor, which
+ * QEMU inherits and opens as /proc/self/fd/N; it vanishes with QEMU.
+ */
+static int make_overlay(struct vm_config *cfg, struct diag *d)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	struct stat st;
+	int fd;
+
+	if (!cfg->snapshot || !cfg->rootfs)
+		return 0;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if (stat(cfg->rootfs, &st) < 0 || (fd = overlay_create(tmpdir, (uint64_t)st.st_size)) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "cannot create the snapshot overlay in %s: %s",
+			   tmpdir, strerror(errno));
+		return -1;
+	}
+	cfg->overlay = xasprintf("/proc/self/fd/%d", fd);
+	return 0;
+}
+
 int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	struct vm_config cfg;
 	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
 
+	if (status == EXIT_OK && make_overlay(&cfg, cli->d) < 0)
+		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
 		qemu_cmd_build(&cfg, &cmd);
 		status = launch_exec(&cmd, cli->d);
@@ -51,6 +79,13 @@ int cmd_print(const struct cli *cli)
 	struct vm_config cfg;
 	int status = load(cli, cli->configs[0], VALIDATE_PRINT, &cfg);
 
+	if (status == EXIT_OK && cfg.snapshot && cfg.rootfs) {
+		struct origin at = config_origin(&cfg, KEY_SNAPSHOT);
+
+		cfg.overlay = xstrdup("/proc/self/fd/N");
+		diag_warn(cli->d, &at, "snapshot = yes: run gives QEMU an overlay that exists "
+			  "only as an open file descriptor; this command cannot be pasted as is");
+	}
 	if (status == EXIT_OK) {
 		qemu_cmd_build(&cfg, &cmd);
 		launch_print(&cmd, stdout);

@@ -218,6 +218,18 @@ static int set_qemu(struct vm_config *cfg, const char *v, const char *base, stru
 	return 0;
 }
 
+static int set_snapshot(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	static const char *const names[] = { "no", "yes" };
+	int i = choose("snapshot", v, names, 2, why);
+
+	(void)base;
+	if (i < 0)
+		return -1;
+	cfg->snapshot = i;
+	return 0;
+}
+
 const struct cfg_key_info cfg_keys[KEY__COUNT] = {
 	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH/ELF vmlinux or multiboot ELF (required)", 0, set_kernel },
 	[KEY_ROOTFS]  = { "rootfs", NULL, "disk image attached as virtio-blk; adds root=/dev/vda", 0, set_rootfs },
@@ -230,6 +242,7 @@ const struct cfg_key_info cfg_keys[KEY__COUNT] = {
 	[KEY_MACHINE] = { "machine", "pc", "pc, q35 or microvm", 0, set_machine },
 	[KEY_NAME]    = { "name", NULL, "VM name (default: the config file's base name)", 0, set_name },
 	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary (a bare name is looked up in PATH)", 0, set_qemu },
+	[KEY_SNAPSHOT] = { "snapshot", NULL, "yes: disk writes go to a throw-away overlay [no; yes under test]", 0, set_snapshot },
 };
 
 const char *accel_name(enum accel a)
@@ -541,6 +554,9 @@ void config_free(struct vm_config *cfg)
 	free(cfg->append);
 	free(cfg->name);
 	free(cfg->qemu);
+	free(cfg->overlay);
+	free(cfg->monitor_path);
+	free(cfg->serial_log);
 	strvec_clear(&cfg->owned);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "console.h"
 #include "config.h"
 #include "diag.h"
 #include "exitcodes.h"
 #include "host.h"
+#include "smoke.h"
 #include "strvec.h"
 
 #ifndef VMLAUNCH_VERSION
@@ -29,8 +31,23 @@ static const struct command {
 	{ "doctor", cmd_doctor, 0, 1, "doctor [CONFIG]                   check the host" },
 };
 
-/* Commands CLI.md promises that a later version brings. */
-static const char *const later_commands[] = { "console", "test" };
+/* Commands that parse their own options get the rest of the command line. */
+static int run_console(int argc, char **argv, const char *cwd, const struct host_env *env,
+		       struct diag *d)
+{
+	(void)cwd;
+	(void)env;
+	return console_main(argc, argv, d);
+}
+
+static const struct own_command {
+	const char *name;
+	int (*fn)(int argc, char **argv, const char *cwd, const struct host_env *env,
+		  struct diag *d);
+} own_commands[] = {
+	{ "console", run_console },
+	{ "test", smoke_main },
+};
 
 static void usage(FILE *out)
 {
@@ -40,19 +57,34 @@ static void usage(FILE *out)
 	fputs("usage: vmlaunch [-q|-v] [-o KEY=VALUE]... CONFIG    boot the VM (as run)\n", out);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "       vmlaunch [-q|-v] %s\n", commands[i].usage);
-	fputs("       vmlaunch -h | --help | -V | --version\n\n"
+	fputs("       vmlaunch [-q|-v] console [--replay] [--timeout SECONDS] SOCKET|CONFIG\n"
+	      "                                 attach this terminal to the VM's serial socket\n"
+	      "                                 (leave with Ctrl-] or ~. at the start of a line)\n"
+	      "       vmlaunch [-q|-v] test [OPTIONS] [-o KEY=VALUE]... CONFIG...\n"
+	      "                                 boot smoke test, see below\n"
+	      "       vmlaunch -h | --help | -V | --version\n\n"
 	      "options:\n"
 	      "  -o KEY=VALUE  set a config key, replacing the file's value (repeatable)\n"
 	      "  -q            no warnings\n"
 	      "  -v            explain what vmlaunch decides\n\n"
+	      "test options (steps run in command-line order after --ready):\n"
+	      "  --ready RE       boot marker to wait for [vmlaunch: boot ok]\n"
+	      "  --expect RE      wait for RE on the console\n"
+	      "  --send TEXT      type TEXT and Enter into the console\n"
+	      "  --fail RE        fail as soon as RE appears (repeatable; built in: Kernel panic, BUG:, Oops)\n"
+	      "  --exit-status    the status of the last --send's command is the result\n"
+	      "  --timeout SECS   per config [60]; exit 124 when it expires\n"
+	      "  --transcript F   the full console output    --junit F   JUnit XML\n"
+	      "  -j N             run N configs at once [1]\n\n"
 	      "config keys (vmlaunch.conf(5)):\n", out);
 	for (k = 0; k < KEY__COUNT; k++)
 		fprintf(out, "  %-8s %s%s%s%s\n", cfg_keys[k].name, cfg_keys[k].help,
 			cfg_keys[k].def && *cfg_keys[k].def ? " [" : "",
 			cfg_keys[k].def && *cfg_keys[k].def ? cfg_keys[k].def : "",
 			cfg_keys[k].def && *cfg_keys[k].def ? "]" : "");
-	fputs("\nexit status: 0 ok; 64 usage; 65 invalid config; 66 missing or unreadable file;\n"
-	      "69 QEMU or KVM unavailable, socket in use; 70 internal; 71 system error;\n"
+	fputs("\nexit status: 0 ok; 1 test failed; 64 usage; 65 invalid config; 66 missing or\n"
+	      "unreadable file; 69 QEMU or KVM unavailable, socket in use; 70 internal;\n"
+	      "71 system error; 124 timeout; 128+N killed by signal N;\n"
 	      "run: otherwise QEMU's own status.  See vmlaunch(1).\n", out);
 }
 
@@ -120,12 +152,18 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 		if (!*cmd && cli->nconfigs == 0) {
 			size_t k;
 
+			for (k = 0; k < sizeof(own_commands) / sizeof(own_commands[0]); k++) {
+				if (strcmp(a, own_commands[k].name) == 0) {
+					cli->own = &own_commands[k];
+					cli->rest_argc = argc - i;
+					cli->rest_argv = argv + i;
+					return 1;
+				}
+			}
+
 			*cmd = find_command(a);
 			if (*cmd)
 				continue;
-			for (k = 0; k < sizeof(later_commands) / sizeof(later_commands[0]); k++)
-				if (strcmp(a, later_commands[k]) == 0)
-					return usage_error("'%s' is not in this version of vmlaunch", a);
 			*cmd = find_command("run");
 		}
 		cli->configs[cli->nconfigs++] = argv[i];
@@ -143,16 +181,26 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { STRVEC_INIT, NULL, 0, NULL, { NULL, NULL }, NULL };
+	struct cli cli;
 	const struct command *cmd;
 	char cwd[PATH_MAX];
 	struct diag d;
 	int status;
 
+	memset(&cli, 0, sizeof(cli));
 	diag_init(&d, stderr);
 	cli.d = &d;
 	status = parse_args(argc, argv, &cli, &cmd, &d);
-	if (status == 0) {
+	if (status == 1) {
+		/* A command with options of its own gets the rest of the line. */
+		if (!getcwd(cwd, sizeof(cwd))) {
+			perror("vmlaunch: cannot find the current directory");
+			status = EXIT_OSERR;
+		} else {
+			host_env_from_environment(&cli.env);
+			status = cli.own->fn(cli.rest_argc, cli.rest_argv, cwd, &cli.env, &d);
+		}
+	} else if (status == 0) {
 		if (!getcwd(cwd, sizeof(cwd))) {
 			perror("vmlaunch: cannot find the current directory");
 			status = EXIT_OSERR;

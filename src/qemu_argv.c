@@ -132,7 +132,18 @@ static void build_disk(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	strvec_push(&cmd->argv, cfg->machine == MACHINE_MICROVM ?
 		    "virtio-blk-device,drive=rootfs" : "virtio-blk-pci,drive=rootfs");
 	strvec_push(&cmd->argv, "-blockdev");
-	push_escaped(&cmd->argv, "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
+	if (!cfg->overlay) {
+		push_escaped(&cmd->argv, "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
+		return;
+	}
+	/* Snapshot: the base read-only, writes into a qcow2 overlay on top. */
+	push_escaped(&cmd->argv, "driver=file,node-name=rootfs-base,filename=", cfg->rootfs,
+		     ",read-only=on");
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-blockdev");
+	push_escaped(&cmd->argv, "driver=file,node-name=rootfs-overlay,filename=", cfg->overlay, "");
+	strvec_push(&cmd->argv, "-blockdev");
+	strvec_push(&cmd->argv, "driver=qcow2,node-name=rootfs,file=rootfs-overlay,backing=rootfs-base");
 }
 
 static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
@@ -144,8 +155,16 @@ static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	strvec_push(&cmd->argv, "isa-serial,chardev=serial0");
 	strvec_push(&cmd->argv, "-chardev");
 	if (cfg->serial == SERIAL_SOCKET) {
-		push_escaped(&cmd->argv, "socket,id=serial0,path=", cfg->serial_path,
-			     ",server=on,wait=off");
+		struct strbuf sb = STRBUF_INIT;
+
+		sb_adds(&sb, "socket,id=serial0,path=");
+		sb_add_qemu_escaped(&sb, cfg->serial_path);
+		sb_adds(&sb, cfg->serial_wait ? ",server=on,wait=on" : ",server=on,wait=off");
+		if (cfg->serial_log) {
+			sb_adds(&sb, ",logfile=");
+			sb_add_qemu_escaped(&sb, cfg->serial_log);
+		}
+		strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 		return;
 	}
 	/*
@@ -189,6 +208,16 @@ void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	}
 	build_disk(cfg, cmd);
 	build_serial(cfg, cmd);
+	if (cfg->monitor_path) {
+		/* Supervised: a monitor to ask QEMU to quit, and a reboot ends the run. */
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-chardev");
+		push_escaped(&cmd->argv, "socket,id=monitor0,path=", cfg->monitor_path,
+			     ",server=on,wait=off");
+		strvec_push(&cmd->argv, "-mon");
+		strvec_push(&cmd->argv, "chardev=monitor0,mode=readline");
+		strvec_push(&cmd->argv, "-no-reboot");
+	}
 	cmdline = kernel_cmdline(cfg);
 	if (*cmdline) {
 		new_line(cmd);

@@ -1,0 +1,28 @@
+/*
+ * vmlaunch test: boot smoke tests.  Each CONFIG boots under supervision
+ * (QEMU in its own process group, one poll loop, signals as fd events);
+ * a run is a small script of --expect and --send steps on the serial
+ * console, and it fails fast on a panic, a --fail pattern or QEMU dying.
+ */
+#ifndef VMLAUNCH_SMOKE_H
+#define VMLAUNCH_SMOKE_H
+
+#include "diag.h"
+#include "host.h"
+
+/* argv[0] is "test".  Returns the exit status (see vmlaunch(1)). */
+int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d);
+
+/* The JUnit report: one testcase per config. */
+struct smoke_result {
+	const char *config;
+	const char *outcome;     /* "pass", "fail", "timeout" */
+	const char *reason;      /* NULL when passed */
+	char *console_tail;
+	double seconds;
+};
+
+int junit_write(const char *path, const struct smoke_result *results, int n);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * Running QEMU as a child: its own process group, dies with vmlaunch,
+ * stopped politely then firmly, always reaped.  Signals reach the poll
+ * loop as file-descriptor events (signalfd).
+ */
+#ifndef VMLAUNCH_SUPERVISE_H
+#define VMLAUNCH_SUPERVISE_H
+
+#include <sys/types.h>
+
+struct child {
+	pid_t pid;          /* also its process group; 0 when none */
+	int reaped;
+	int status;         /* wait status, once reaped */
+};
+
+/*
+ * Fork and exec ARGV in a new process group, stdin from /dev/null, stdout
+ * and stderr into LOG_PATH.  Returns 0, or -1 with errno.
+ */
+int child_spawn(struct child *c, char *const argv[], const char *log_path);
+
+/* Reap C if it has exited; returns 1 when it is (or was already) reaped. */
+int child_poll(struct child *c);
+
+/*
+ * Stop C: "quit" on the HMP monitor at MONITOR_PATH (if any), then SIGTERM
+ * to its process group, then SIGKILL, each after GRACE_MS; always reaped.
+ */
+void child_stop(struct child *c, const char *monitor_path, int grace_ms);
+
+/* Block SIGINT, SIGTERM, SIGHUP, SIGCHLD and return a signalfd for them. */
+int signals_open(void);
+/* The next pending signal number from FD, or 0. */
+int signals_read(int fd);
+
+/* Monotonic time in seconds. */
+double now_seconds(void);
+
+#endif
