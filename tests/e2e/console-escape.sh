@@ -1,0 +1,106 @@
+#!/bin/sh
+# vmlaunch console in a terminal (a tmux pane), against a fake serial socket
+# that records what it gets: "~." at line start and Ctrl-] leave, "~~" sends
+# one "~", "~x" sends both, a "~" inside a line is plain; --timeout ends it
+# with 124; the terminal's settings (stty -a) are the same after as before.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed for the fake serial socket"
+command -v tmux >/dev/null || skip "tmux is not installed"
+tmux_sock=vmlaunch-e2e-escape-$$
+fake_pid=
+tmx() { tmux -L "$tmux_sock" "$@"; }
+trap 'tmx kill-server 2>/dev/null; [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; cleanup' EXIT
+
+cat >"$tmp/fake.py" <<'PY'
+import os, socket, sys
+path, record = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path + ".new")
+s.listen(1)
+os.rename(path + ".new", path)   # the socket appears only once it listens
+c, _ = s.accept()
+c.sendall(b"fake VM ready\r\n")
+with open(record, "wb", buffering=0) as f:
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        f.write(b)
+PY
+sock=$tmp/fake.sock
+
+# until_ok SECONDS WHAT COMMAND...: poll COMMAND every 0.1 s.
+until_ok() {
+	limit=$(( $1 * 10 )) what=$2 i=0
+	shift 2
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && fail "$what (waited $((limit / 10)) s); pane: $(tmx capture-pane -p -t "$name" 2>&1)"
+		sleep 0.1
+	done
+}
+is_raw() { stty -F "$ptty" -a 2>/dev/null | grep -q -- '-icanon'; }
+
+# session NAME [OPTION]: a fresh fake VM and a pane running the console in a
+# wrapper that saves the terminal's settings before and after and the status.
+session() {
+	name=$1-$$ opt=${2:-}
+	rm -f "$sock" "$tmp/record"
+	python3 "$tmp/fake.py" "$sock" "$tmp/record" &
+	fake_pid=$!
+	until_ok 10 "the fake socket did not appear" test -S "$sock"
+	cat >"$tmp/$1.sh" <<SH
+stty -a >'$tmp/$1.before'
+'$VMLAUNCH' console $opt '$sock'
+st=\$?
+stty -a >'$tmp/$1.after'
+echo status=\$st >'$tmp/$1.status'
+exec sleep 600
+SH
+	tmx new-session -d -s "$name" -x 120 -y 40 "sh '$tmp/$1.sh'" || fail "tmux did not start"
+	ptty=$(tmx display-message -p -t "$name" '#{pane_tty}')
+	[ -n "$opt" ] && return 0   # --timeout: it may be over before we look
+	until_ok 20 "the console did not put the terminal in raw mode" is_raw
+	until_ok 20 "the fake VM's greeting is not in the pane" pane_has "fake VM ready"
+}
+pane_has() { tmx capture-pane -p -t "$name" | grep -qF -- "$1"; }
+
+# ended NAME RECORD [STATUS]: the console ended with STATUS (0), the terminal
+# is as before, and the fake VM got exactly RECORD (printf format).
+ended() {
+	until_ok 20 "the console did not end" test -f "$tmp/$1.status"
+	grep -qx "status=${3:-0}" "$tmp/$1.status" ||
+		fail "$1: $(cat "$tmp/$1.status"), want ${3:-0}"
+	cmp -s "$tmp/$1.before" "$tmp/$1.after" ||
+		fail "$1: the terminal was not restored: $(diff "$tmp/$1.before" "$tmp/$1.after")"
+	[ -n "${3:-}" ] || pane_has "vmlaunch: left the console of $sock" ||
+		fail "$1: no 'left the console' line"
+	wait "$fake_pid"
+	fake_pid=
+	printf "$2" | cmp -s - "$tmp/record" ||
+		fail "$1: the VM got $(od -c "$tmp/record" | sed -n 1,3p), want '$2'"
+}
+
+session tilde
+pane_has "vmlaunch: connected to $sock; leave with Ctrl-] or ~. at the start of a line" ||
+	fail "no 'connected' line in the pane"
+tmx send-keys -t "$name" -l 'a~b'
+tmx send-keys -t "$name" Enter
+tmx send-keys -t "$name" -l '~~'
+tmx send-keys -t "$name" Enter
+tmx send-keys -t "$name" -l '~x'
+tmx send-keys -t "$name" Enter
+tmx send-keys -t "$name" -l '~.'
+ended tilde 'a~b\r~\r~x\r'
+
+session ctrl
+tmx send-keys -t "$name" -l 'abc'
+tmx send-keys -t "$name" 'C-]'
+ended ctrl 'abc'
+
+# --timeout in a terminal: restored before the message, status 124.
+session timeout '--timeout 1'
+ended timeout '' 124
+pane_has "fake VM ready" || fail "timeout: the console never showed the fake VM's greeting"
+pane_has "vmlaunch: console: timeout after 1 s" || fail "timeout: no message in the pane"
+exit 0
