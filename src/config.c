@@ -728,6 +728,9 @@ unsigned config_finish(struct vm_config *cfg, struct diag *d)
 	}
 	if (!cfg->s[KEY_NAME].set)
 		replace(&cfg->name, default_name(cfg->file));
+	/* The boot log beside the socket outlives any console (console --replay). */
+	if (cfg->serial == SERIAL_SOCKET)
+		replace(&cfg->serial_log, xasprintf("%s.log", cfg->serial_path));
 	if (!cfg->s[KEY_KERNEL].set && !cfg->kernel)
 		diag_error(d, &at, EXIT_CONFIG, "missing required key 'kernel' "
 			   "(the guest kernel: a bzImage, PVH ELF or multiboot image)");

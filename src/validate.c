@@ -206,6 +206,12 @@ static void check_serial(struct check *c)
 		return;
 	}
 	free(dir);
+	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* QEMU would truncate whatever it finds there, through a symlink too. */
+		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "boot log path '%s' exists and is "
+		       "not a regular file; refusing to overwrite it", c->cfg->serial_log);
+		return;
+	}
 	if (lstat(path, &st) < 0)
 		return;         /* nothing there: QEMU creates it */
 	if (!S_ISSOCK(st.st_mode)) {
@@ -335,6 +341,7 @@ unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
 	canonical_dir(&cfg->rootfs);
 	canonical_dir(&cfg->initrd);
 	canonical_dir(&cfg->serial_path);
+	canonical_dir(&cfg->serial_log);
 	if (strchr(cfg->qemu, '/'))
 		canonical_dir(&cfg->qemu);
 

@@ -46,7 +46,8 @@ static void test_lab(void)
 		  "-device|virtio-blk-pci,drive=rootfs|"
 		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/simple_alpine_rootfs.ext4|"
 		  "-device|isa-serial,chardev=serial0|"
-		  "-chardev|socket,id=serial0,path=/vm/serial.socket,server=on,wait=off|"
+		  "-chardev|socket,id=serial0,path=/vm/serial.socket,server=on,wait=off,"
+		  "logfile=/vm/serial.socket.log|"
 		  "-append|root=/dev/vda loglevel=15 console=ttyS0");
 	free(s);
 	config_free(&cfg);
@@ -78,7 +79,7 @@ static void test_comma_escaping(void)
 	s = joined(&cfg);
 	CHECK(strstr(s, "|-kernel|/vm/k,1|") != NULL);     /* -kernel is not an option list */
 	CHECK(strstr(s, "filename=/vm/disk,,format=qcow2.img|") != NULL);
-	CHECK(strstr(s, "path=/vm/s,,server=off,server=on,wait=off|") != NULL);
+	CHECK(strstr(s, "path=/vm/s,,server=off,server=on,wait=off,logfile=/vm/s,,server=off.log|") != NULL);
 	free(s);
 	config_free(&cfg);
 }
