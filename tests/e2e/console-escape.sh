@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake serial socket"
 command -v tmux >/dev/null || skip "tmux is not installed"
-tmux_sock=vmlaunch-e2e-escape-$$
 fake_pid=
-tmx() { tmux -L "$tmux_sock" "$@"; }
 trap 'tmx kill-server 2>/dev/null; [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; cleanup' EXIT
 
 cat >"$tmp/fake.py" <<'PY'
@@ -29,17 +27,7 @@ with open(record, "wb", buffering=0) as f:
 PY
 sock=$tmp/fake.sock
 
-# until_ok SECONDS WHAT COMMAND...: poll COMMAND every 0.1 s.
-until_ok() {
-	limit=$(( $1 * 10 )) what=$2 i=0
-	shift 2
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && fail "$what (waited $((limit / 10)) s); pane: $(tmx capture-pane -p -t "$name" 2>&1)"
-		sleep 0.1
-	done
-}
-is_raw() { stty -F "$ptty" -a 2>/dev/null | grep -q -- '-icanon'; }
+fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
 
 # session NAME [OPTION]: a fresh fake VM and a pane running the console in a
 # wrapper that saves the terminal's settings before and after and the status.
@@ -63,7 +51,6 @@ SH
 	until_ok 20 "the console did not put the terminal in raw mode" is_raw
 	until_ok 20 "the fake VM's greeting is not in the pane" pane_has "fake VM ready"
 }
-pane_has() { tmx capture-pane -p -t "$name" | grep -qF -- "$1"; }
 
 # ended NAME RECORD [STATUS]: the console ended with STATUS (0), the terminal
 # is as before, and the fake VM got exactly RECORD (printf format).

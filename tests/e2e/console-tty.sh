@@ -8,23 +8,10 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not inst
 command -v tmux >/dev/null || skip "tmux is not installed"
 command -v pgrep >/dev/null || skip "pgrep is not installed"
 need_images
-tmux_sock=vmlaunch-e2e-tty-$$
-tmx() { tmux -L "$tmux_sock" "$@"; }
 trap 'tmx kill-server 2>/dev/null; cleanup' EXIT
 name=none
 
-# until_ok SECONDS WHAT COMMAND...: poll COMMAND every 0.1 s.
-until_ok() {
-	limit=$(( $1 * 10 )) what=$2 i=0
-	shift 2
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && fail "$what (waited $((limit / 10)) s); pane: $(tmx capture-pane -p -t "$name" 2>&1)"
-		sleep 0.1
-	done
-}
-is_raw() { stty -F "$ptty" -a 2>/dev/null | grep -q -- '-icanon'; }
-pane_has() { tmx capture-pane -p -t "$name" | grep -qF -- "$1"; }
+fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
 
 sock=$tmp/serial.sock
 copy_rootfs "$tmp/rootfs.ext4"
@@ -32,14 +19,7 @@ copy_rootfs "$tmp/rootfs.ext4"
 	"$top/images/busybox.conf" >"$tmp/vm.out" 2>"$tmp/vm.err" &
 vm_pid=$!
 until_ok 20 "no serial socket" test -S "$sock"
-# Until the guest's shell answers (input sent while it boots is lost).
-i=0
-until printf 'echo "ready=$((40+2))"\n' |
-	"$VMLAUNCH" console --timeout 30 "$sock" 2>"$tmp/err" | grep -q 'ready=42'; do
-	kill -0 "$vm_pid" 2>/dev/null || fail "the VM exited while booting: $(cat "$tmp/vm.err")"
-	i=$((i + 1))
-	[ $i -gt 15 ] && fail "the guest's shell did not answer: $(cat "$tmp/err")"
-done
+wait_guest_shell "$sock"
 
 # session NAME: a pane running the console in a wrapper that saves the
 # terminal's settings before and after, and the status.

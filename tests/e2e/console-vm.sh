@@ -33,14 +33,7 @@ ask() {
 	grep -q -- "$pattern" "$tmp/console.log" || fail "console $*: no '$pattern' in the answer to '$cmd'"
 }
 
-# Until the guest's shell answers (input sent while it boots is lost).
-i=0
-until printf 'echo "ready=$((40+2))"\n' |
-	"$VMLAUNCH" console --timeout 30 "$sock" 2>"$tmp/err" | grep -q 'ready=42'; do
-	kill -0 "$vm_pid" 2>/dev/null || fail "the VM exited while booting: $(cat "$tmp/vm.err")"
-	i=$((i + 1))
-	[ $i -gt 15 ] && fail "the guest's shell did not answer: $(cat "$tmp/err")"
-done
+wait_guest_shell "$sock"
 
 ask 'echo "x=$((6*7))"' '^x=42'
 [ -s "$tmp/err" ] && fail "pipe mode wrote to stderr: $(cat "$tmp/err")"

@@ -99,3 +99,34 @@ wait_vm_exit() {
 	vm_status=$?
 	vm_pid=
 }
+
+# until_ok SECONDS WHAT COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds.  A test may define fail_detail to add context to the failure.
+fail_detail() { :; }
+until_ok() {
+	limit=$(( $1 * 10 )) what=$2 i=0
+	shift 2
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && fail "$what (waited $((limit / 10)) s)$(fail_detail)"
+		sleep 0.1
+	done
+}
+
+# Terminal tests: a private tmux server; $name is the session, $ptty its tty.
+tmux_sock=vmlaunch-e2e-$$
+tmx() { tmux -L "$tmux_sock" "$@"; }
+is_raw() { stty -F "$ptty" -a 2>/dev/null | grep -q -- '-icanon'; }
+pane_has() { tmx capture-pane -p -t "$name" | grep -qF -- "$1"; }
+
+# wait_guest_shell SOCK: until the guest's shell answers through the console
+# (input sent while the guest still boots is lost).
+wait_guest_shell() {
+	i=0
+	until printf 'echo "ready=$((40+2))"\n' |
+		"$VMLAUNCH" console --timeout 30 "$1" 2>"$tmp/err" | grep -q 'ready=42'; do
+		kill -0 "$vm_pid" 2>/dev/null || fail "the VM exited while booting: $(cat "$tmp/vm.err")"
+		i=$((i + 1))
+		[ $i -gt 15 ] && fail "the guest's shell did not answer: $(cat "$tmp/err")"
+	done
+}
