@@ -1,7 +1,6 @@
 #include "strvec.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
@@ -24,17 +23,10 @@ void strvec_push(struct strvec *sv, const char *s)
 void strvec_pushf(struct strvec *sv, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strvec_push_nodup(sv, xvasprintf(fmt, ap));
 	va_end(ap);
-	if (!s) {
-		fputs("vmlaunch: out of memory\n", stderr);
-		exit(71);
-	}
-	strvec_push_nodup(sv, s);
 }
 
 void strvec_clear(struct strvec *sv)

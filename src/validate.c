@@ -42,11 +42,8 @@ static void report(struct check *c, enum cfg_key key, enum severity sev, int sta
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!msg)
-		msg = xstrdup("out of memory");
 	if (sev == SEV_ERROR || (sev == SEV_HOST && c->mode == VALIDATE_STRICT))
 		diag_error(c->d, &at, status, "%s", msg);
 	else
