@@ -62,10 +62,12 @@ build build/obj build/asan:
 include images/images.mk
 
 # Boot the default VM with its console in this terminal (Ctrl-a x leaves).
+# RUN_OPTS adds vmlaunch options, e.g. RUN_OPTS='-o snapshot=yes -o memory=1G'.
+RUN_OPTS ?=
 run: vmlaunch
 	scripts/deps run
 	$(MAKE) images
-	./vmlaunch -o accel=auto images/busybox.conf
+	./vmlaunch -o accel=auto $(RUN_OPTS) images/busybox.conf
 
 check: vmlaunch asan
 	scripts/deps check
