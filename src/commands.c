@@ -126,10 +126,13 @@ static void doctor_kvm(const struct cli *cli, int *kvm_usable)
 	kvm_problem(&cli->env, &probe, why, sizeof(why));
 	*kvm_usable = probe.state == KVM_USABLE;
 	printf("kvm:   %s\n", why);
-	if (*kvm_usable)
+	if (*kvm_usable) {
 		printf("auto:  kvm (hardware virtualisation)\n");
-	else
-		printf("auto:  tcg (software emulation): %s\n", kvm_fix(&probe));
+		return;
+	}
+	printf("auto:  tcg (software emulation, slower), since KVM is not usable here\n");
+	printf("fix:   configs with accel = kvm (the default) stop here with status 69: %s\n",
+	       kvm_fix(&probe));
 }
 
 int cmd_doctor(const struct cli *cli)

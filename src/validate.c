@@ -109,7 +109,7 @@ static void check_kernel(struct check *c)
 	if (kernel_identify(map, map ? (size_t)st.st_size : 0, &info, why, sizeof(why)) < 0) {
 		report(c, KEY_KERNEL, SEV_ERROR, EXIT_CONFIG, "kernel '%s': %s", c->cfg->kernel, why);
 	} else {
-		diag_info(c->d, "kernel: %s%s%s", kernel_kind_name(info.kind),
+		diag_info(c->d, "kernel: %s: %s%s%s", c->cfg->kernel, kernel_kind_name(info.kind),
 			  info.version[0] ? ", " : "", info.version);
 	}
 	if (map)
@@ -134,7 +134,8 @@ static void check_rootfs(struct check *c)
 	close(fd);
 	kind = disk_identify(head, n > 0 ? (size_t)n : 0);
 	if (kind == DISK_EXT2 || kind == DISK_EXT3 || kind == DISK_EXT4) {
-		diag_info(c->d, "rootfs: %s file system", disk_kind_name(kind));
+		diag_info(c->d, "rootfs: %s: %s file system%s", c->cfg->rootfs, disk_kind_name(kind),
+			  c->cfg->snapshot ? " (read-only, writes go to a throw-away overlay)" : "");
 		return;
 	}
 	report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' is not an ext2/3/4 file system (found: %s)%s",
