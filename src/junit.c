@@ -27,20 +27,23 @@ int junit_write(const char *path, const struct smoke_result *results, int n)
 {
 	FILE *f = fopen(path, "w");
 	double total = 0;
-	int i, failures = 0;
+	int i, tests = 0, failures = 0;
 
 	if (!f)
 		return -1;
 	for (i = 0; i < n; i++) {
+		tests += results[i].config != NULL;
 		total += results[i].seconds;
 		failures += results[i].reason != NULL;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
 		"<testsuite name=\"vmlaunch\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
-		"time=\"%.3f\">\n", n, failures, total);
+		"time=\"%.3f\">\n", tests, failures, total);
 	for (i = 0; i < n; i++) {
 		const struct smoke_result *r = &results[i];
 
+		if (!r->config)
+			continue;   /* never started: vmlaunch was stopped first */
 		fputs("  <testcase classname=\"vmlaunch\" name=\"", f);
 		xml_text(f, r->config);
 		fprintf(f, "\" time=\"%.3f\">\n", r->seconds);

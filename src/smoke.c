@@ -252,8 +252,7 @@ static void set_outcome(struct run *r, enum outcome out, const char *fmt, ...)
 	r->outcome = out;
 	if (fmt) {
 		va_start(ap, fmt);
-		if (vasprintf(&r->reason, fmt, ap) < 0)
-			r->reason = xstrdup("(no memory for the reason)");
+		r->reason = xvasprintf(fmt, ap);
 		va_end(ap);
 	}
 }
@@ -319,6 +318,7 @@ static int start(struct run *r, struct diag *d)
 	int overlay = -1, rc;
 	struct stat st;
 
+	r->start = now_seconds();   /* also for the report of a failed start */
 	if (r->cfg.snapshot && r->cfg.rootfs) {
 		if (stat(r->cfg.rootfs, &st) < 0 ||
 		    (overlay = overlay_create(r->dir, (uint64_t)st.st_size)) < 0) {
@@ -331,7 +331,6 @@ static int start(struct run *r, struct diag *d)
 		r->cfg.overlay = xasprintf("/proc/self/fd/%d", overlay);
 	}
 	qemu_cmd_build(&r->cfg, &cmd);
-	r->start = now_seconds();
 	rc = child_spawn(&r->qemu, cmd.argv.v, log);
 	if (rc < 0)
 		diag_error(d, NULL, EXIT_OSERR, "%s: cannot start QEMU: %s", r->config, strerror(errno));
@@ -380,6 +379,15 @@ static void send_text(struct run *r, const char *text)
 	sb_release(&sb);
 }
 
+/* --exit-status reports the status of the last --send, whatever follows it. */
+static int is_last_send(const struct options *o, size_t i)
+{
+	while (++i < o->nsteps)
+		if (o->steps[i].kind == STEP_SEND)
+			return 0;
+	return 1;
+}
+
 /* Run the steps as far as the output received allows. */
 static void advance(struct run *r, const struct options *o)
 {
@@ -389,7 +397,7 @@ static void advance(struct run *r, const struct options *o)
 
 		if (s->kind == STEP_SEND) {
 			send_text(r, s->text);
-			if (o->exit_status && r->step + 2 == o->nsteps)
+			if (o->exit_status && is_last_send(o, r->step))
 				send_text(r, "echo \"vmlaunch-exit=$?\"");
 			r->step++;
 			continue;
@@ -470,7 +478,8 @@ static void read_console(struct run *r, const struct options *o)
 /* The last lines of the console, for reports. */
 static char *console_tail(const struct run *r)
 {
-	const char *s = r->all.buf ? r->all.buf : "", *p = s + r->all.len;
+	const char *s = r->all.buf ? r->all.buf : "", *end = s + r->all.len, *p = end;
+	char *tail, *out;
 	int lines = 0;
 
 	while (p > s && lines <= TAIL_LINES)
@@ -478,29 +487,37 @@ static char *console_tail(const struct run *r)
 			lines++;
 	if (p > s || (p == s && *p == '\n'))
 		p++;
-	return xstrdup(p);
+	/* Text only: the guest's escape sequences (or NULs) must not reach the report. */
+	tail = out = xmalloc((size_t)(end - p) + 1);
+	for (; p < end; p++)
+		if (*p == '\n' || *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f))
+			*out++ = *p;
+	*out = '\0';
+	return tail;
 }
 
 static void qemu_exited(struct run *r)
 {
 	FILE *f;
-	char *log = xasprintf("%s/qemu.log", r->dir), line[512] = "";
+	char *log = xasprintf("%s/qemu.log", r->dir), line[1024] = "";
 	int st = r->qemu.status;
 
 	f = fopen(log, "r");
 	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "QEMU waiting for connection", 27) == 0)
+		if (strstr(line, "QEMU waiting for connection"))   /* an "info:" line, not an error */
 			line[0] = '\0';
 	if (f)
 		fclose(f);
 	line[strcspn(line, "\n")] = '\0';
-	if (r->step == 0 && r->fd == -1)
+	/* QEMU waits for our connection before it checks most of its options. */
+	if (r->step == 0 && r->all.len == 0)
 		set_outcome(r, OUT_FAIL, "QEMU exited at start (status %d)%s%s",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 			    line[0] ? ": " : "", line);
 	else
 		set_outcome(r, OUT_FAIL, "the VM stopped (QEMU exited with status %d) before "
-			    "the test was done", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			    "the test was done%s%s", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+			    line[0] ? ": " : "", line);
 	free(log);
 }
 
@@ -548,6 +565,8 @@ static void append_transcript(const struct options *o, const struct run *r, int 
 		fprintf(f, "==> %s <==\n", r->config);
 	if (r->all.len)
 		fwrite(r->all.buf, 1, r->all.len, f);
+	if (r->all.len && r->all.buf[r->all.len - 1] != '\n')
+		fputc('\n', f);   /* the next header on a line of its own */
 	fclose(f);
 }
 
@@ -567,16 +586,11 @@ static void finish(struct run *r, const struct options *o, struct smoke_result *
 /* ---- the loop ---- */
 
 static int loop(struct run *runs, int nruns, const struct options *o,
-		struct smoke_result *results, struct diag *d)
+		struct smoke_result *results, int sigfd, struct diag *d)
 {
 	struct pollfd *pfd = xcalloc((size_t)nruns + 1, sizeof(*pfd));
-	int sigfd = signals_open(), next = 0, active = 0, done = 0, i, sig = 0;
+	int next = 0, active = 0, done = 0, i, sig = 0;
 
-	if (sigfd < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "test: signalfd: %s", strerror(errno));
-		free(pfd);
-		return EXIT_OSERR;
-	}
 	while (done < nruns && !sig) {
 		int timeout = 250;
 		double now;
@@ -600,8 +614,10 @@ static int loop(struct run *runs, int nruns, const struct options *o,
 			if (runs[i].running && runs[i].fd == -1)
 				timeout = 20;   /* waiting for QEMU's socket */
 		}
-		if (poll(pfd, (nfds_t)nruns + 1, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, (nfds_t)nruns + 1, timeout) < 0 && errno != EINTR) {
+			diag_error(d, NULL, EXIT_OSERR, "test: poll: %s", strerror(errno));
 			break;
+		}
 		if (pfd[0].revents & POLLIN) {
 			int s;
 
@@ -631,12 +647,16 @@ static int loop(struct run *runs, int nruns, const struct options *o,
 			}
 		}
 	}
-	for (i = 0; i < nruns; i++)
-		if (runs[i].running) {
-			child_stop(&runs[i].qemu, runs[i].cfg.monitor_path, GRACE_MS);
-			runs[i].running = 0;
-		}
-	close(sigfd);
+	for (i = 0; i < nruns; i++) {
+		if (!runs[i].running)
+			continue;
+		/* Cut short: a failed result with the console so far, not a missing one. */
+		if (sig)
+			set_outcome(&runs[i], OUT_FAIL, "stopped by signal %d before the test was done", sig);
+		else
+			set_outcome(&runs[i], OUT_FAIL, "stopped before the test was done: poll failed");
+		finish(&runs[i], o, &results[i], nruns);
+	}
 	free(pfd);
 	if (sig) {
 		fprintf(d->out, "vmlaunch: test: stopped by signal %d; no VM is left running\n", sig);
@@ -651,13 +671,20 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 	struct smoke_result *results = NULL;
 	struct run *runs = NULL;
 	struct options o;
-	int status, i, failed = 0, timed_out = 0;
+	int status, i, failed = 0, timed_out = 0, sigfd = -1;
 
 	status = parse_options(argc, argv, &o, d);
 	if (status == 0)
 		status = compile_patterns(&o, d);
 	if (status)
 		goto out;
+	/* From here a signal is an event for the loop, not a death that leaves run dirs. */
+	sigfd = signals_open();
+	if (sigfd < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "test: signalfd: %s", strerror(errno));
+		status = EXIT_OSERR;
+		goto out;
+	}
 	runs = xcalloc((size_t)o.nconfigs, sizeof(*runs));
 	results = xcalloc((size_t)o.nconfigs, sizeof(*results));
 	for (i = 0; i < o.nconfigs; i++) {
@@ -682,7 +709,7 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 		}
 		fclose(t);
 	}
-	status = loop(runs, o.nconfigs, &o, results, d);
+	status = loop(runs, o.nconfigs, &o, results, sigfd, d);
 	for (i = 0; i < o.nconfigs && !status; i++) {
 		failed += runs[i].outcome == OUT_FAIL;
 		timed_out += runs[i].outcome == OUT_TIMEOUT;
@@ -702,6 +729,8 @@ out:
 		config_free(&runs[i].cfg);
 		free(results[i].console_tail);
 	}
+	if (sigfd >= 0)
+		close(sigfd);
 	free(runs);
 	free(results);
 	free_options(&o);

@@ -1,0 +1,52 @@
+#!/bin/sh
+# vmlaunch test killed with SIGKILL while a guest runs (and has written its
+# disk): QEMU dies with it (PR_SET_PDEATHSIG), and the base image is
+# unchanged (the overlay was never a file of its own).
+. "$(dirname "$0")/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+command -v pgrep >/dev/null || skip "pgrep is not installed"
+need_images
+cd "$top" || fail "cannot cd to $top"
+rootfs=$tmp/rootfs.ext4
+# Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
+trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
+copy_rootfs "$rootfs"
+base=$(sha256sum <"$rootfs")
+export TMPDIR="$tmp/runs"
+mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+
+"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 \
+	--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \
+	images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
+vm_pid=$!
+i=0
+until qemu=$(pgrep -f "filename=$rootfs,"); do
+	kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited before QEMU was seen: $(cat "$tmp/out" "$tmp/err")"
+	i=$((i + 1))
+	[ "$i" -gt 200 ] && fail "no QEMU on $rootfs after 20 s"
+	sleep 0.1
+done
+i=0
+until cat "$TMPDIR"/vmlaunch-test.*/serial.sock.log 2>/dev/null | grep -q 'synced=2'; do
+	kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited before the guest wrote: $(cat "$tmp/out" "$tmp/err")"
+	i=$((i + 1))
+	[ "$i" -gt 500 ] && fail "the guest did not write its disk within 50 s"
+	sleep 0.1
+done
+kill -9 "$vm_pid"
+wait "$vm_pid" 2>/dev/null
+vm_pid=
+# QEMU is not vmlaunch's to reap any more: a zombie counts as gone.
+for p in $qemu; do
+	i=0
+	while st=$(ps -o stat= -p "$p") && [ "${st#Z}" = "$st" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 50 ]; then
+			kill -9 "$p"
+			fail "QEMU $p still runs 5 s after vmlaunch was killed"
+		fi
+		sleep 0.1
+	done
+done
+[ "$(sha256sum <"$rootfs")" = "$base" ] || fail "the guest's write reached the base image"
+exit 0
