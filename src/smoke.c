@@ -585,16 +585,44 @@ static void finish(struct run *r, const struct options *o, struct smoke_result *
 
 /* ---- the loop ---- */
 
+/* One run after poll: connect, read, notice QEMU's exit or the deadline. */
+static int service(struct run *r, short revents, double now, const struct options *o)
+{
+	if (r->fd == -1)
+		try_connect(r);
+	if (r->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
+		read_console(r, o);
+	if (r->outcome == OUT_NONE && child_poll(&r->qemu))
+		qemu_exited(r);
+	if (r->outcome == OUT_NONE && now - r->start >= o->timeout)
+		set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s",
+			    o->steps[r->step < o->nsteps ? r->step : 0].text, o->timeout);
+	return r->outcome != OUT_NONE;
+}
+
+/* Fill the poll set; returns the poll timeout in milliseconds. */
+static int poll_setup(struct pollfd *pfd, int sigfd, const struct run *runs, int nruns)
+{
+	int i, timeout = 250;
+
+	pfd[0].fd = sigfd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < nruns; i++) {
+		pfd[i + 1].fd = runs[i].running && runs[i].fd >= 0 ? runs[i].fd : -1;
+		pfd[i + 1].events = POLLIN;
+		if (runs[i].running && runs[i].fd == -1)
+			timeout = 20;   /* waiting for QEMU's socket */
+	}
+	return timeout;
+}
+
 static int loop(struct run *runs, int nruns, const struct options *o,
 		struct smoke_result *results, int sigfd, struct diag *d)
 {
 	struct pollfd *pfd = xcalloc((size_t)nruns + 1, sizeof(*pfd));
-	int next = 0, active = 0, done = 0, i, sig = 0;
+	int next = 0, active = 0, done = 0, i, sig = 0, s;
 
 	while (done < nruns && !sig) {
-		int timeout = 250;
-		double now;
-
 		while (active < (int)o->jobs && next < nruns) {
 			struct run *r = &runs[next++];
 
@@ -606,42 +634,17 @@ static int loop(struct run *runs, int nruns, const struct options *o,
 			finish(r, o, &results[r - runs], nruns);
 			done++;
 		}
-		pfd[0].fd = sigfd;
-		pfd[0].events = POLLIN;
-		for (i = 0; i < nruns; i++) {
-			pfd[i + 1].fd = runs[i].running && runs[i].fd >= 0 ? runs[i].fd : -1;
-			pfd[i + 1].events = POLLIN;
-			if (runs[i].running && runs[i].fd == -1)
-				timeout = 20;   /* waiting for QEMU's socket */
-		}
-		if (poll(pfd, (nfds_t)nruns + 1, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, (nfds_t)nruns + 1, poll_setup(pfd, sigfd, runs, nruns)) < 0 &&
+		    errno != EINTR) {
 			diag_error(d, NULL, EXIT_OSERR, "test: poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[0].revents & POLLIN) {
-			int s;
-
-			while ((s = signals_read(sigfd)) != 0)
-				if (s != SIGCHLD)
-					sig = s;
-		}
-		now = now_seconds();
+		while ((pfd[0].revents & POLLIN) && (s = signals_read(sigfd)) != 0)
+			if (s != SIGCHLD)
+				sig = s;
 		for (i = 0; i < nruns; i++) {
-			struct run *r = &runs[i];
-
-			if (!r->running)
-				continue;
-			if (r->fd == -1)
-				try_connect(r);
-			if (r->fd >= 0 && (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				read_console(r, o);
-			if (r->outcome == OUT_NONE && child_poll(&r->qemu))
-				qemu_exited(r);
-			if (r->outcome == OUT_NONE && now - r->start >= o->timeout)
-				set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s",
-					    o->steps[r->step < o->nsteps ? r->step : 0].text, o->timeout);
-			if (r->outcome != OUT_NONE) {
-				finish(r, o, &results[i], nruns);
+			if (runs[i].running && service(&runs[i], pfd[i + 1].revents, now_seconds(), o)) {
+				finish(&runs[i], o, &results[i], nruns);
 				active--;
 				done++;
 			}
