@@ -62,7 +62,7 @@ static void test_microvm_tcg(void)
 		   "initrd=i\nname=mini\n");
 	cfg.accel_use = ACCEL_TCG;
 	s = joined(&cfg);
-	CHECK_STR(s, "qemu-system-x86_64|-name|mini|-accel|tcg|-cpu|max|-machine|microvm|"
+	CHECK_STR(s, "qemu-system-x86_64|-name|mini|-accel|tcg|-cpu|max|-machine|microvm,acpi=off|-no-reboot|"
 		  "-m|1024M|-smp|2|-nodefaults|-display|none|-kernel|/vm/k|-initrd|/vm/i|"
 		  "-device|virtio-blk-device,drive=rootfs|"
 		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/r|-append|root=/dev/vda");
