@@ -296,6 +296,16 @@ static void check_cmdline(struct check *c)
 	free(cmdline);
 }
 
+/* What the microvm profile cannot host, said before QEMU starts. */
+static void check_machine(struct check *c)
+{
+	if (c->cfg->machine == MACHINE_MICROVM && c->cfg->cpus > 1)
+		report(c, KEY_CPUS, SEV_ERROR, EXIT_CONFIG, "cpus %u with machine = microvm: "
+		       "vmlaunch runs microvm without ACPI (under TCG its ACPI hangs boots), so "
+		       "a guest finds one CPU only; use machine = pc or q35 for several",
+		       c->cfg->cpus);
+}
+
 static void check_memory(struct check *c)
 {
 	unsigned long long host = host_memory_mib();
@@ -348,6 +358,7 @@ unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
 	check_rootfs(&c);
 	check_serial(&c);
 	check_cmdline(&c);
+	check_machine(&c);
 	check_memory(&c);
 	check_qemu(&c);
 	check_accel(&c);

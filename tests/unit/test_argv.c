@@ -58,12 +58,12 @@ static void test_microvm_tcg(void)
 	struct vm_config cfg;
 	char *s;
 
-	load(&cfg, "kernel=k\nrootfs=r\nmachine=microvm\naccel=tcg\nserial=none\ncpus=2\nmemory=1G\n"
+	load(&cfg, "kernel=k\nrootfs=r\nmachine=microvm\naccel=tcg\nserial=none\ncpus=1\nmemory=1G\n"
 		   "initrd=i\nname=mini\n");
 	cfg.accel_use = ACCEL_TCG;
 	s = joined(&cfg);
 	CHECK_STR(s, "qemu-system-x86_64|-name|mini|-accel|tcg|-cpu|max|-machine|microvm,acpi=off|-no-reboot|"
-		  "-m|1024M|-smp|2|-nodefaults|-display|none|-kernel|/vm/k|-initrd|/vm/i|"
+		  "-m|1024M|-nodefaults|-display|none|-kernel|/vm/k|-initrd|/vm/i|"
 		  "-device|virtio-blk-device,drive=rootfs|"
 		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/r|-append|root=/dev/vda");
 	free(s);
@@ -80,6 +80,18 @@ static void test_comma_escaping(void)
 	CHECK(strstr(s, "|-kernel|/vm/k,1|") != NULL);     /* -kernel is not an option list */
 	CHECK(strstr(s, "filename=/vm/disk,,format=qcow2.img|") != NULL);
 	CHECK(strstr(s, "path=/vm/s,,server=off,server=on,wait=off,logfile=/vm/s,,server=off.log|") != NULL);
+	free(s);
+	config_free(&cfg);
+}
+
+static void test_smp(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k\ncpus=4\n");
+	s = joined(&cfg);
+	CHECK(strstr(s, "|-m|256M|-smp|4|-nodefaults|") != NULL);
 	free(s);
 	config_free(&cfg);
 }
@@ -149,6 +161,7 @@ const struct unit_case argv_cases[] = {
 	{ "argv/lab", test_lab },
 	{ "argv/microvm-tcg", test_microvm_tcg },
 	{ "argv/comma-escaping", test_comma_escaping },
+	{ "argv/smp", test_smp },
 	{ "argv/stdio-serial", test_stdio_serial },
 	{ "argv/kernel-cmdline", test_cmdline },
 	{ "argv/print-lines", test_print_lines },
