@@ -51,6 +51,10 @@ build/fuzz-config: tests/fuzz/fuzz_config.c $(LIB_SRCS) $(HDRS) | build
 	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
 		tests/fuzz/fuzz_config.c $(LIB_SRCS)
 
+# vmlaunch's own cost, in-process (scripts/bootbench prints it).
+build/bench-launch: tests/bench/launch_cost.c $(filter-out build/obj/main.o,$(OBJS)) | build
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
+
 fuzz: build/fuzz-config
 	mkdir -p build/fuzz-corpus
 	build/fuzz-config -max_total_time=$(FUZZ_SECONDS) -timeout=5 -max_len=8192 \
@@ -69,7 +73,7 @@ run: vmlaunch
 	$(MAKE) images
 	./vmlaunch -o accel=auto $(RUN_OPTS) images/busybox.conf
 
-check: vmlaunch asan
+check: vmlaunch asan build/bench-launch
 	scripts/deps check
 	$(MAKE) images
 	$(MAKE) build/fuzz-config
