@@ -130,3 +130,18 @@ wait_guest_shell() {
 		[ $i -gt 15 ] && fail "the guest's shell did not answer: $(cat "$tmp/err")"
 	done
 }
+
+# Tests of `vmlaunch test`: run from the top, with a private copy of the
+# default disk in $rootfs (its sha256 in $base) and a private TMPDIR, so
+# that what a run leaves behind can be seen.
+smoke_setup() {
+	need_qemu
+	need_images
+	cd "$top" || fail "cannot cd to $top"
+	rootfs=$tmp/rootfs.ext4
+	copy_rootfs "$rootfs"
+	base=$(sha256sum <"$rootfs")
+	TMPDIR=$tmp/runs
+	export TMPDIR
+	mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+}

@@ -2,13 +2,7 @@
 # vmlaunch test --fail: a console line matching the pattern fails the run at
 # once, and the reason quotes the line; a pattern that never matches does not.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
-copy_rootfs "$rootfs"
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+smoke_setup
 
 vmtest() {
 	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 "$@" images/busybox.conf \

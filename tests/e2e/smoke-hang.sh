@@ -3,14 +3,8 @@
 # about that long, a TIMEOUT line naming what never came, the console tail,
 # and a JUnit failure of type "timeout".
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+smoke_setup
 command -v python3 >/dev/null || skip "python3 is needed to read the JUnit report"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
-copy_rootfs "$rootfs"
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 
 t0=$(date +%s%N)
 "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --ready 'this-never-appears' --timeout 5 \

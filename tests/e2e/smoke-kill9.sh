@@ -3,17 +3,10 @@
 # disk): QEMU dies with it (PR_SET_PDEATHSIG), and the base image is
 # unchanged (the overlay was never a file of its own).
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+smoke_setup
 command -v pgrep >/dev/null || skip "pgrep is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
-copy_rootfs "$rootfs"
-base=$(sha256sum <"$rootfs")
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 
 "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 \
 	--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \

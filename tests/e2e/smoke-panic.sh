@@ -3,13 +3,7 @@
 # at the 60 s default timeout), the reason names the panic, and the console
 # tail shows how the boot ended.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
-copy_rootfs "$rootfs"
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+smoke_setup
 
 t0=$(date +%s%N)
 "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" -o append=init=/nonexistent \

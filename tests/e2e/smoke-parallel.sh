@@ -4,18 +4,11 @@
 # run side by side, each run talks only to its own VM (private sockets and
 # overlays), all pass, and the shared base image is unchanged.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+smoke_setup
 command -v pgrep >/dev/null || skip "pgrep is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
 pids=
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'kill $pids 2>/dev/null; for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
-copy_rootfs "$rootfs"
-base=$(sha256sum <"$rootfs")
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 
 # most_qemus: wait for the background vmlaunch runs in $pids; $most is the
 # most QEMUs seen on our disk at one time meanwhile.

@@ -4,18 +4,11 @@
 # JUnit report.  The guest writes its disk, yet the base image is unchanged
 # (snapshot = yes); afterwards neither QEMU nor the run's directory is left.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+smoke_setup
 command -v pgrep >/dev/null || skip "pgrep is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to read the JUnit report"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
-copy_rootfs "$rootfs"
-base=$(sha256sum <"$rootfs")
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 
 # junit_cases FILE: "tests=N failures=N", then "NAME TYPE" per testcase
 # (TYPE is "pass" when it has no failure element).  Fails on bad XML.

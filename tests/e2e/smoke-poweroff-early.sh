@@ -2,13 +2,7 @@
 # vmlaunch test: the guest powering off before the steps are done fails the
 # run as soon as QEMU exits (not at the timeout), with a reason that says so.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
-copy_rootfs "$rootfs"
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+smoke_setup
 
 t0=$(date +%s%N)
 "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --send poweroff --expect 'never-printed' \

@@ -4,13 +4,7 @@
 # that fails at once and for one that fails after it took the console
 # connection (QEMU checks most options only then).
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
-copy_rootfs "$rootfs"
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
+smoke_setup
 
 vmtest() {
 	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 30 "$@" images/busybox.conf \

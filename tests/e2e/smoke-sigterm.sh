@@ -4,20 +4,13 @@
 # as failed (also in the JUnit report), and leaves no QEMU, no run directory
 # and an unchanged base image.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+smoke_setup
 command -v pgrep >/dev/null || skip "pgrep is not installed"
 command -v python3 >/dev/null || skip "python3 is needed to read the JUnit report"
 # A shell starts background commands with SIGINT ignored; vmlaunch must get it.
 env --default-signal=INT true 2>/dev/null || skip "env cannot reset SIGINT (coreutils 8.31 or later)"
-need_images
-cd "$top" || fail "cannot cd to $top"
-rootfs=$tmp/rootfs.ext4
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
-copy_rootfs "$rootfs"
-base=$(sha256sum <"$rootfs")
-export TMPDIR="$tmp/runs"
-mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 
 # gone PID SECONDS: PID has ended (a zombie counts) within SECONDS.
 gone() {
