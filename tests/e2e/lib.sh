@@ -145,3 +145,27 @@ smoke_setup() {
 	export TMPDIR
 	mkdir "$TMPDIR" || fail "cannot create $TMPDIR"
 }
+
+# wait_qemu [WHAT]: while vmlaunch ($vm_pid) runs, until its QEMU (whose
+# command line names our disk) shows up; its pid goes in $qemu.
+vm_alive() { kill -0 "$vm_pid" 2>/dev/null; }
+wait_qemu() {
+	i=0
+	until qemu=$(pgrep -f "filename=$rootfs,"); do
+		vm_alive || fail "${1:-}vmlaunch exited before QEMU was seen: $(cat "$tmp/out" "$tmp/err")"
+		i=$((i + 1))
+		[ "$i" -gt 200 ] && fail "${1:-}no QEMU on $rootfs after 20 s"
+		sleep 0.1
+	done
+}
+
+# wait_run_log PATTERN [WHAT]: until a test run's boot log shows PATTERN.
+wait_run_log() {
+	i=0
+	until cat "$TMPDIR"/vmlaunch-test.*/serial.sock.log 2>/dev/null | grep -q -- "$1"; do
+		vm_alive || fail "${2:-}vmlaunch exited before '$1': $(cat "$tmp/out" "$tmp/err")"
+		i=$((i + 1))
+		[ "$i" -gt 500 ] && fail "${2:-}no '$1' in the run's boot log within 50 s"
+		sleep 0.1
+	done
+}

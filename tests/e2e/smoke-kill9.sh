@@ -12,20 +12,8 @@ trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' 
 	--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \
 	images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
 vm_pid=$!
-i=0
-until qemu=$(pgrep -f "filename=$rootfs,"); do
-	kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited before QEMU was seen: $(cat "$tmp/out" "$tmp/err")"
-	i=$((i + 1))
-	[ "$i" -gt 200 ] && fail "no QEMU on $rootfs after 20 s"
-	sleep 0.1
-done
-i=0
-until cat "$TMPDIR"/vmlaunch-test.*/serial.sock.log 2>/dev/null | grep -q 'synced=2'; do
-	kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited before the guest wrote: $(cat "$tmp/out" "$tmp/err")"
-	i=$((i + 1))
-	[ "$i" -gt 500 ] && fail "the guest did not write its disk within 50 s"
-	sleep 0.1
-done
+wait_qemu
+wait_run_log 'synced=2'
 kill -9 "$vm_pid"
 wait "$vm_pid" 2>/dev/null
 vm_pid=

@@ -32,13 +32,7 @@ t0=$(date +%s%N)
 	images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
 vm_pid=$!
 # QEMU while it runs (its command line names our private disk), to check later it is gone.
-i=0
-until qemu=$(pgrep -f "filename=$rootfs,"); do
-	kill -0 "$vm_pid" 2>/dev/null || fail "vmlaunch exited before QEMU was seen: $(cat "$tmp/out" "$tmp/err")"
-	i=$((i + 1))
-	[ "$i" -gt 200 ] && fail "no QEMU on $rootfs after 20 s"
-	sleep 0.1
-done
+wait_qemu
 wait "$vm_pid"
 status=$?
 vm_pid=

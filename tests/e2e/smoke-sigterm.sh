@@ -29,21 +29,9 @@ for case in TERM:143 INT:130 HUP:129; do
 		--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \
 		--junit "$tmp/junit.xml" images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
 	vm_pid=$!
-	i=0
-	until qemu=$(pgrep -f "filename=$rootfs,"); do
-		kill -0 "$vm_pid" 2>/dev/null || fail "SIG$sig: vmlaunch exited before QEMU was seen: $(cat "$tmp/out" "$tmp/err")"
-		i=$((i + 1))
-		[ "$i" -gt 200 ] && fail "SIG$sig: no QEMU on $rootfs after 20 s"
-		sleep 0.1
-	done
+	wait_qemu "SIG$sig: "
 	# QEMU logs the console as it goes: wait until the guest's write is on its disk.
-	i=0
-	until cat "$TMPDIR"/vmlaunch-test.*/serial.sock.log 2>/dev/null | grep -q 'synced=2'; do
-		kill -0 "$vm_pid" 2>/dev/null || fail "SIG$sig: vmlaunch exited before the guest wrote: $(cat "$tmp/out" "$tmp/err")"
-		i=$((i + 1))
-		[ "$i" -gt 500 ] && fail "SIG$sig: the guest did not write its disk within 50 s"
-		sleep 0.1
-	done
+	wait_run_log 'synced=2' "SIG$sig: "
 	kill -s "$sig" "$vm_pid"
 	wait "$vm_pid"
 	status=$?
