@@ -210,6 +210,8 @@ static void check_serial(struct check *c)
 		       "not a regular file; refusing to overwrite it", c->cfg->serial_log);
 		return;
 	}
+	diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
+		  c->cfg->serial_log ? c->cfg->serial_log : "none");
 	if (lstat(path, &st) < 0)
 		return;         /* nothing there: QEMU creates it */
 	if (!S_ISSOCK(st.st_mode)) {
@@ -238,6 +240,7 @@ static void check_accel(struct check *c)
 
 	if (c->cfg->accel == ACCEL_TCG) {
 		c->cfg->accel_use = ACCEL_TCG;
+		diag_info(c->d, "accel: tcg (software emulation), as configured");
 		return;
 	}
 	host_probe_kvm(c->env, &probe);
@@ -291,7 +294,10 @@ static void check_cmdline(struct check *c)
 	}
 	if (c->cfg->serial == SERIAL_NONE && !console)
 		diag_info(c->d, "serial none: the guest's console goes nowhere");
-	diag_info(c->d, "kernel command line: %s", cmdline);
+	diag_info(c->d, "kernel command line: %s%s%s", cmdline,
+		  c->cfg->rootfs && !cmdline_has_param(c->cfg->append, "root") ?
+		  " (added root=/dev/vda: the rootfs)" : "",
+		  c->cfg->serial != SERIAL_NONE && !console ? " (added console=ttyS0: the serial port)" : "");
 	free(console);
 	free(cmdline);
 }
