@@ -76,6 +76,7 @@ struct vm_config {
 	 * serial client before starting the guest.
 	 */
 	char *overlay;
+	int rootfs_is_device;   /* validation saw a block device: QEMU's host_device driver */
 	char *monitor_path;
 	char *serial_log;
 	int serial_wait;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "exitcodes.h"
@@ -39,17 +38,17 @@ static int load(const struct cli *cli, const char *file, enum validate_mode mode
  */
 static int make_overlay(struct vm_config *cfg, struct diag *d)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	struct stat st;
+	const char *tmpdir = getenv("TMPDIR"), *why;
 	int fd;
 
 	if (!cfg->snapshot || !cfg->rootfs)
 		return 0;
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	if (stat(cfg->rootfs, &st) < 0 || (fd = overlay_create(tmpdir, (uint64_t)st.st_size)) < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "cannot create the snapshot overlay in %s: %s",
-			   tmpdir, strerror(errno));
+	fd = overlay_create_for(tmpdir, cfg->rootfs, &why);
+	if (fd < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "snapshot of '%s': %s (in %s): %s", cfg->rootfs,
+			   why, tmpdir, strerror(errno));
 		return -1;
 	}
 	cfg->overlay = xasprintf("/proc/self/fd/%d", fd);

@@ -100,8 +100,14 @@ char *host_find_program(const char *program)
 	const char *path, *p, *end;
 
 	if (strchr(program, '/')) {
-		if (access(program, X_OK) < 0)
+		struct stat st;
+
+		if (stat(program, &st) < 0)
 			return NULL;
+		if (!S_ISREG(st.st_mode) || access(program, X_OK) < 0) {
+			errno = EACCES;
+			return NULL;
+		}
 		return xstrdup(program);
 	}
 	path = getenv("PATH");

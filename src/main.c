@@ -154,6 +154,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 
 			for (k = 0; k < sizeof(own_commands) / sizeof(own_commands[0]); k++) {
 				if (strcmp(a, own_commands[k].name) == 0) {
+					if (cli->overrides.n)
+						return usage_error("-o must come after '%s'", a);
 					cli->own = &own_commands[k];
 					cli->rest_argc = argc - i;
 					cli->rest_argv = argv + i;

@@ -106,3 +106,24 @@ int overlay_create(const char *dir, uint64_t virtual_size)
 	}
 	return fd;
 }
+
+int overlay_create_for(const char *dir, const char *base, const char **why)
+{
+	off_t size;
+	int fd = open(base, O_RDONLY | O_CLOEXEC), err;
+
+	/* lseek, not stat: a block device's st_size is 0. */
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		*why = "cannot size the rootfs";
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	fd = overlay_create(dir, (uint64_t)size);
+	if (fd < 0)
+		*why = "cannot create the overlay";
+	return fd;
+}

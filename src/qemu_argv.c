@@ -143,13 +143,17 @@ static void build_disk(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	strvec_push(&cmd->argv, cfg->machine == MACHINE_MICROVM ?
 		    "virtio-blk-device,drive=rootfs" : "virtio-blk-pci,drive=rootfs");
 	strvec_push(&cmd->argv, "-blockdev");
+	/* QEMU's file driver takes regular files only; a device needs host_device. */
 	if (!cfg->overlay) {
-		push_escaped(&cmd->argv, "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
+		push_escaped(&cmd->argv, cfg->rootfs_is_device ?
+			     "driver=host_device,node-name=rootfs,filename=" :
+			     "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
 		return;
 	}
 	/* Snapshot: the base read-only, writes into a qcow2 overlay on top. */
-	push_escaped(&cmd->argv, "driver=file,node-name=rootfs-base,filename=", cfg->rootfs,
-		     ",read-only=on");
+	push_escaped(&cmd->argv, cfg->rootfs_is_device ?
+		     "driver=host_device,node-name=rootfs-base,filename=" :
+		     "driver=file,node-name=rootfs-base,filename=", cfg->rootfs, ",read-only=on");
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-blockdev");
 	push_escaped(&cmd->argv, "driver=file,node-name=rootfs-overlay,filename=", cfg->overlay, "");

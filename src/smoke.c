@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,9 +285,15 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 	r->cfg.serial = SERIAL_SOCKET;
 	free(r->cfg.serial_path);
 	r->cfg.serial_path = xasprintf("%s/serial.sock", r->dir);
+	free(r->cfg.serial_log);
 	r->cfg.serial_log = xasprintf("%s/serial.sock.log", r->dir);
 	r->cfg.serial_wait = 1;
 	r->cfg.monitor_path = xasprintf("%s/monitor.sock", r->dir);
+	if (strlen(r->cfg.monitor_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
+			   "sockets: use a shorter one", tmpdir && *tmpdir ? tmpdir : "/tmp");
+		return d->status;
+	}
 	if (!r->cfg.s[KEY_SNAPSHOT].set)
 		r->cfg.snapshot = 1;
 	if (config_validate(&r->cfg, VALIDATE_STRICT, env, d))
@@ -316,14 +323,15 @@ static int start(struct run *r, struct diag *d)
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	char *log = xasprintf("%s/qemu.log", r->dir);
 	int overlay = -1, rc;
-	struct stat st;
 
 	r->start = now_seconds();   /* also for the report of a failed start */
 	if (r->cfg.snapshot && r->cfg.rootfs) {
-		if (stat(r->cfg.rootfs, &st) < 0 ||
-		    (overlay = overlay_create(r->dir, (uint64_t)st.st_size)) < 0) {
-			diag_error(d, NULL, EXIT_OSERR, "%s: cannot create the snapshot overlay: %s",
-				   r->config, strerror(errno));
+		const char *why;
+
+		overlay = overlay_create_for(r->dir, r->cfg.rootfs, &why);
+		if (overlay < 0) {
+			diag_error(d, NULL, EXIT_OSERR, "%s: snapshot of '%s': %s: %s", r->config,
+				   r->cfg.rootfs, why, strerror(errno));
 			free(log);
 			return -1;
 		}
@@ -367,7 +375,7 @@ static void send_text(struct run *r, const char *text)
 
 	sb_addf(&sb, "%s\n", text);
 	for (p = sb.buf, left = sb.len; left; ) {
-		ssize_t w = write(r->fd, p, left);
+		ssize_t w = send(r->fd, p, left, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -405,10 +413,10 @@ static void advance(struct run *r, const struct options *o)
 		if (regexec(&s->re, r->pending.buf ? r->pending.buf : "", 2, m, 0) != 0)
 			return;
 		if (s->captures_status) {
-			int status = atoi(r->pending.buf + m[1].rm_so);
+			long status = strtol(r->pending.buf + m[1].rm_so, NULL, 10);
 
 			if (status != 0)
-				set_outcome(r, OUT_FAIL, "the guest command exited with status %d", status);
+				set_outcome(r, OUT_FAIL, "the guest command exited with status %ld", status);
 		}
 		/* Later steps look only at what came after this match. */
 		memmove(r->pending.buf, r->pending.buf + m[0].rm_eo, r->pending.len - (size_t)m[0].rm_eo + 1);
@@ -681,6 +689,8 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 		status = compile_patterns(&o, d);
 	if (status)
 		goto out;
+	/* A guest that hangs up, or a closed stdout, is an error to report, not a death. */
+	signal(SIGPIPE, SIG_IGN);
 	/* From here a signal is an event for the loop, not a death that leaves run dirs. */
 	sigfd = signals_open();
 	if (sigfd < 0) {

@@ -34,6 +34,7 @@ static void child_exec(char *const argv[], const char *log_path, pid_t parent)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);   /* an ignored signal stays ignored across exec */
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
@@ -126,19 +127,15 @@ static void monitor_quit(const char *path, int grace_ms)
 void child_stop(struct child *c, const char *monitor_path, int grace_ms)
 {
 	if (!c->pid || child_poll(c))
-		goto sweep;
+		return;
 	monitor_quit(monitor_path, grace_ms);
 	if (wait_reaped(c, grace_ms))
-		goto sweep;
+		return;
 	kill(-c->pid, SIGTERM);
 	if (wait_reaped(c, grace_ms))
-		goto sweep;
+		return;
 	kill(-c->pid, SIGKILL);
 	wait_reaped(c, 60000);
-sweep:
-	/* Anything QEMU itself started in its group goes too. */
-	if (c->pid)
-		kill(-c->pid, SIGKILL);
 }
 
 int signals_open(void)

@@ -77,7 +77,13 @@ static int open_input(struct check *c, enum cfg_key key, const char *path, int f
 			       strerror(err));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) ||
+	if (fstat(fd, &st) < 0) {
+		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be examined: %s", what,
+		       path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!(S_ISREG(st.st_mode) ||
 	    (key == KEY_ROOTFS && S_ISBLK(st.st_mode)))) {
 		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file",
 		       what, path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
@@ -120,17 +126,19 @@ static void check_kernel(struct check *c)
 static void check_rootfs(struct check *c)
 {
 	unsigned char head[65536];
+	struct stat st;
 	enum disk_kind kind;
 	ssize_t n;
 	int fd;
 
 	if (!c->cfg->rootfs)
 		return;
-	/* QEMU opens the disk read-write: find out now, not at boot. */
-	fd = open_input(c, KEY_ROOTFS, c->cfg->rootfs, O_RDWR);
+	/* QEMU opens the disk read-write (read-only under a snapshot): find out now. */
+	fd = open_input(c, KEY_ROOTFS, c->cfg->rootfs, c->cfg->snapshot ? O_RDONLY : O_RDWR);
 	if (fd < 0)
 		return;
 	n = pread(fd, head, sizeof(head), 0);
+	c->cfg->rootfs_is_device = fstat(fd, &st) == 0 && S_ISBLK(st.st_mode);
 	close(fd);
 	kind = disk_identify(head, n > 0 ? (size_t)n : 0);
 	if (kind == DISK_EXT2 || kind == DISK_EXT3 || kind == DISK_EXT4) {
@@ -196,10 +204,12 @@ static void check_serial(struct check *c)
 	errno = 0;
 	memset(&st, 0, sizeof(st));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		int missing = !S_ISDIR(st.st_mode) && errno == ENOENT;
+		int err = errno;
 
 		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "directory '%s' of serial socket "
-		       "'%s' %s", dir, path, missing ? "does not exist" : "is not a directory");
+		       "'%s' %s%s", dir, path, err == ENOENT ? "does not exist" :
+		       err ? "cannot be examined: " : "is not a directory",
+		       err && err != ENOENT ? strerror(err) : "");
 		free(dir);
 		return;
 	}

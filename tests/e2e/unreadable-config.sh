@@ -23,4 +23,7 @@ as_user "$VMLAUNCH" check "$tmp/vm.conf" 2>"$tmp/err"
 [ $? -eq 66 ] || fail "a read-only rootfs did not exit 66: $(cat "$tmp/err")"
 grep -q "rootfs '$tmp/rootfs.ext4' cannot be opened for reading and writing" "$tmp/err" ||
 	fail "unexpected message: $(cat "$tmp/err")"
+# With snapshot = yes QEMU opens the base read-only: a read-only image is fine.
+as_user "$VMLAUNCH" check -o snapshot=yes "$tmp/vm.conf" >/dev/null 2>"$tmp/err" ||
+	fail "a read-only rootfs was refused with snapshot = yes: $(cat "$tmp/err")"
 exit 0

@@ -96,6 +96,19 @@ static void test_smp(void)
 	config_free(&cfg);
 }
 
+static void test_block_device(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k\nrootfs=/dev/vdb\n");
+	cfg.rootfs_is_device = 1;
+	s = joined(&cfg);
+	CHECK(strstr(s, "|-blockdev|driver=host_device,node-name=rootfs,filename=/dev/vdb|") != NULL);
+	free(s);
+	config_free(&cfg);
+}
+
 static void test_stdio_serial(void)
 {
 	struct vm_config cfg;
@@ -162,6 +175,7 @@ const struct unit_case argv_cases[] = {
 	{ "argv/microvm-tcg", test_microvm_tcg },
 	{ "argv/comma-escaping", test_comma_escaping },
 	{ "argv/smp", test_smp },
+	{ "argv/block-device", test_block_device },
 	{ "argv/stdio-serial", test_stdio_serial },
 	{ "argv/kernel-cmdline", test_cmdline },
 	{ "argv/print-lines", test_print_lines },
