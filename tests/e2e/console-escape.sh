@@ -32,21 +32,12 @@ fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
 # session NAME [OPTION]: a fresh fake VM and a pane running the console in a
 # wrapper that saves the terminal's settings before and after and the status.
 session() {
-	name=$1-$$ opt=${2:-}
+	opt=${2:-}
 	rm -f "$sock" "$tmp/record"
 	python3 "$tmp/fake.py" "$sock" "$tmp/record" &
 	fake_pid=$!
 	until_ok 10 "the fake socket did not appear" test -S "$sock"
-	cat >"$tmp/$1.sh" <<SH
-stty -a >'$tmp/$1.before'
-'$VMLAUNCH' console $opt '$sock'
-st=\$?
-stty -a >'$tmp/$1.after'
-echo status=\$st >'$tmp/$1.status'
-exec sleep 600
-SH
-	tmx new-session -d -s "$name" -x 120 -y 40 "sh '$tmp/$1.sh'" || fail "tmux did not start"
-	ptty=$(tmx display-message -p -t "$name" '#{pane_tty}')
+	console_pane "$1" "$opt"
 	[ -n "$opt" ] && return 0   # --timeout: it may be over before we look
 	until_ok 20 "the console did not put the terminal in raw mode" is_raw
 	until_ok 20 "the fake VM's greeting is not in the pane" pane_has "fake VM ready"

@@ -9,7 +9,6 @@ command -v tmux >/dev/null || skip "tmux is not installed"
 command -v pgrep >/dev/null || skip "pgrep is not installed"
 need_images
 trap 'tmx kill-server 2>/dev/null; cleanup' EXIT
-name=none
 
 fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
 
@@ -24,17 +23,7 @@ wait_guest_shell "$sock"
 # session NAME: a pane running the console in a wrapper that saves the
 # terminal's settings before and after, and the status.
 session() {
-	name=$1-$$
-	cat >"$tmp/$1.sh" <<SH
-stty -a >'$tmp/$1.before'
-'$VMLAUNCH' console '$sock'
-st=\$?
-stty -a >'$tmp/$1.after'
-echo status=\$st >'$tmp/$1.status'
-exec sleep 600
-SH
-	tmx new-session -d -s "$name" -x 120 -y 40 "sh '$tmp/$1.sh'" || fail "tmux did not start"
-	ptty=$(tmx display-message -p -t "$name" '#{pane_tty}')
+	console_pane "$1"
 	until_ok 20 "the console did not put the terminal in raw mode" is_raw
 }
 

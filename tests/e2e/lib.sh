@@ -115,6 +115,7 @@ until_ok() {
 
 # Terminal tests: a private tmux server; $name is the session, $ptty its tty.
 tmux_sock=vmlaunch-e2e-$$
+name=none
 tmx() { tmux -L "$tmux_sock" "$@"; }
 is_raw() { stty -F "$ptty" -a 2>/dev/null | grep -q -- '-icanon'; }
 pane_has() { tmx capture-pane -p -t "$name" | grep -qF -- "$1"; }
@@ -168,4 +169,29 @@ wait_run_log() {
 		[ "$i" -gt 500 ] && fail "${2:-}no '$1' in the run's boot log within 50 s"
 		sleep 0.1
 	done
+}
+
+# vmtest ARGS...: `vmlaunch test` of the default image on the private disk
+# (after smoke_setup); the status in $status, the output in $tmp/out, $tmp/err.
+vmtest() {
+	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 "$@" images/busybox.conf \
+		>"$tmp/out" 2>"$tmp/err"
+	status=$?
+}
+
+# console_pane NAME [OPTION]: a tmux session $name running `vmlaunch console
+# [OPTION] $sock` in a wrapper that keeps `stty -a` from before and after, and
+# the status, in $tmp/NAME.{before,after,status}; $ptty is the pane's tty.
+console_pane() {
+	cat >"$tmp/$1.sh" <<SH
+stty -a >'$tmp/$1.before'
+'$VMLAUNCH' console ${2:-} '$sock'
+st=\$?
+stty -a >'$tmp/$1.after'
+echo status=\$st >'$tmp/$1.status'
+exec sleep 600
+SH
+	name=$1-$$
+	tmx new-session -d -s "$name" -x 120 -y 40 "sh '$tmp/$1.sh'" || fail "tmux did not start"
+	ptty=$(tmx display-message -p -t "$name" '#{pane_tty}')
 }

@@ -4,12 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 smoke_setup
 
-vmtest() {
-	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 "$@" images/busybox.conf \
-		>"$tmp/out" 2>"$tmp/err"
-	status=$?
-}
-
 vmtest --send 'sh -c "exit 3"' --exit-status
 [ "$status" -eq 1 ] || fail "exit 3: status $status, want 1: $(cat "$tmp/out" "$tmp/err")"
 head -n 1 "$tmp/out" | grep -Eq '^FAIL +images/busybox\.conf \([0-9.]+ s\): .*status 3$' ||

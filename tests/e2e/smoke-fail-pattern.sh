@@ -4,12 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 smoke_setup
 
-vmtest() {
-	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 "$@" images/busybox.conf \
-		>"$tmp/out" 2>"$tmp/err"
-	status=$?
-}
-
 # The root file system is mounted before the boot marker: the run fails there.
 vmtest --fail 'EXT4-fs \(vda\)'
 [ "$status" -eq 1 ] || fail "status $status, want 1: $(cat "$tmp/out" "$tmp/err")"
