@@ -8,6 +8,14 @@ echo "$out" | grep -q "^qemu:  /.*qemu-system-x86_64 (QEMU emulator version" || 
 echo "$out" | grep -q "^kvm:   /nonexistent/kvm does not exist" || fail "no KVM line: $out"
 echo "$out" | grep -q "^auto:  tcg" || fail "auto is not tcg without KVM: $out"
 
+# With a CONFIG: it is checked too, and the accelerator it would get is named.
+out=$(VMLAUNCH_KVM_DEVICE=/nonexistent/kvm "$VMLAUNCH" -q doctor "$top/images/busybox.conf") ||
+	fail "doctor CONFIG failed: $out"
+echo "$out" | grep -q "busybox.conf: configuration OK, accel tcg$" || fail "doctor CONFIG: $out"
+printf 'kernel = /nonexistent/bzImage\n' >"$tmp/bad.conf"
+VMLAUNCH_KVM_DEVICE=/nonexistent/kvm "$VMLAUNCH" doctor "$tmp/bad.conf" >/dev/null 2>&1
+[ $? -eq 66 ] || fail "doctor with a config naming a missing kernel did not exit 66"
+
 PATH=/nonexistent "$VMLAUNCH" doctor >"$tmp/out" 2>&1
 [ $? -eq 69 ] || fail "doctor without QEMU did not exit 69"
 grep -q "sudo apt-get install qemu-system-x86" "$tmp/out" || fail "no install hint: $(cat "$tmp/out")"
