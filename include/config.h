@@ -28,12 +28,33 @@ enum cfg_key {
 	KEY_NAME,
 	KEY_QEMU,
 	KEY_SNAPSHOT,
+	KEY_NET,
+	KEY_NET_BACKEND,
+	KEY_NET_TAP,
+	KEY_NET_MAC,
+	KEY_FORWARD,
+	KEY_GDB,
+	KEY_GDB_WAIT,
+	KEY_DEBUG_EXIT,
 	KEY__COUNT
 };
 
 enum accel { ACCEL_KVM, ACCEL_TCG, ACCEL_AUTO };
 enum machine { MACHINE_PC, MACHINE_Q35, MACHINE_MICROVM };
 enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_SOCKET };
+enum net_model { NET_NONE, NET_VIRTIO, NET_E1000 };
+enum net_backend { NETBE_USER, NETBE_TAP };
+enum fwd_proto { FWD_TCP, FWD_UDP };
+/* What validation found the kernel to be: Linux gets root= and console=. */
+enum kernel_os { KERNEL_OS_LINUX, KERNEL_OS_OTHER };
+
+/* One "forward" rule: HOSTADDR:HOSTPORT on the host to GUESTPORT in the guest. */
+struct forward {
+	enum fwd_proto proto;
+	char host_addr[16];     /* dotted IPv4; 127.0.0.1 unless the rule names one */
+	unsigned host_port;
+	unsigned guest_port;
+};
 
 #define CONFIG_MAX_LINE 4096          /* bytes, without the line end */
 #define CONFIG_MAX_FILE (1 << 20)     /* a config larger than 1 MiB is not a config */
@@ -41,6 +62,8 @@ enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_SOCKET };
 #define CONFIG_MEMORY_MIN_MIB 16
 #define CONFIG_MEMORY_MAX_MIB (1024 * 1024)   /* 1T */
 #define CONFIG_CPUS_MAX 255
+#define CONFIG_FORWARDS_MAX 64
+#define CONFIG_TAP_NAME_MAX 15        /* IFNAMSIZ - 1 */
 
 struct cfg_setting {
 	char *text;             /* the value as written (quotes removed) */
@@ -68,6 +91,17 @@ struct vm_config {
 	char *name;
 	char *qemu;             /* program name or absolute path */
 	int snapshot;           /* disk writes go to a throw-away overlay */
+	enum net_model net;
+	enum net_backend net_backend;
+	char *net_tap;          /* tap device name for the tap backend */
+	unsigned char net_mac[6];   /* given, or derived from the name */
+	struct forward *forwards;
+	size_t nforwards;
+	char *gdb_addr;         /* gdb stub address, NULL when there is none */
+	unsigned gdb_port;
+	int gdb_wait;           /* start paused until the debugger continues */
+	int debug_exit;         /* isa-debug-exit: the guest's exit status is ours */
+	enum kernel_os kernel_os;   /* set by validation; Linux until known */
 
 	/*
 	 * Set by the launcher or supervisor, not by the file: where the
@@ -129,5 +163,6 @@ const char *config_suggest_key(const char *name);
 
 const char *accel_name(enum accel a);
 const char *machine_name(enum machine m);
+const char *forward_proto_name(enum fwd_proto p);
 
 #endif

@@ -8,6 +8,7 @@
 struct host_env {
 	const char *kvm_device;   /* /dev/kvm, or $VMLAUNCH_KVM_DEVICE */
 	const char *pvm_marker;   /* /sys/module/kvm_pvm, or $VMLAUNCH_PVM_MARKER */
+	const char *sys_class_net; /* /sys/class/net, or $VMLAUNCH_SYS_CLASS_NET */
 };
 
 void host_env_from_environment(struct host_env *env);

@@ -21,4 +21,11 @@ void launch_print(const struct qemu_cmd *cmd, FILE *out);
  */
 int launch_exec(const struct qemu_cmd *cmd, struct diag *d);
 
+/*
+ * Run QEMU as a child and wait (for debug_exit): its exit status (N << 1) | 1
+ * becomes N; a QEMU that failed with a message gives 69; a signal 128 + N.
+ * Signals to vmlaunch go on to QEMU.
+ */
+int launch_run(const struct qemu_cmd *cmd, struct diag *d);
+
 #endif

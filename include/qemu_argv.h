@@ -29,6 +29,13 @@ void qemu_cmd_free(struct qemu_cmd *cmd);
 /* The kernel command line: root= and console= added as vmlaunch.conf(5) says. */
 char *kernel_cmdline(const struct vm_config *cfg);
 
+/* Which Linux parameters kernel_cmdline() adds to the user's append. */
+int cmdline_adds_root(const struct vm_config *cfg);
+int cmdline_adds_console(const struct vm_config *cfg);
+int cmdline_adds_nokaslr(const struct vm_config *cfg);
+
+/* Does the kernel command line CMDLINE have the bare word NAME ("nokaslr")? */
+int cmdline_has_flag(const char *cmdline, const char *name);
 /* Does the kernel command line CMDLINE set parameter NAME ("root", "console")? */
 int cmdline_has_param(const char *cmdline, const char *name);
 /* The value of the last NAME= parameter in CMDLINE, or NULL (caller frees). */

@@ -65,7 +65,7 @@ int cmd_run(const struct cli *cli)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
 		qemu_cmd_build(&cfg, &cmd);
-		status = launch_exec(&cmd, cli->d);
+		status = cfg.debug_exit ? launch_run(&cmd, cli->d) : launch_exec(&cmd, cli->d);
 		qemu_cmd_free(&cmd);
 	}
 	config_free(&cfg);

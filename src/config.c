@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -230,19 +231,315 @@ static int set_snapshot(struct vm_config *cfg, const char *v, const char *base, 
 	return 0;
 }
 
+static int set_yes_no(const char *key, int *dst, const char *v, struct strbuf *why)
+{
+	static const char *const names[] = { "no", "yes" };
+	int i = choose(key, v, names, 2, why);
+
+	if (i < 0)
+		return -1;
+	*dst = i;
+	return 0;
+}
+
+static const char *const net_names[] = { "none", "virtio", "e1000" };
+static const char *const net_backend_names[] = { "user", "tap" };
+
+static int set_net(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	int i = choose("net", v, net_names, 3, why);
+
+	(void)base;
+	if (i < 0)
+		return -1;
+	cfg->net = (enum net_model)i;
+	return 0;
+}
+
+static int set_net_backend(struct vm_config *cfg, const char *v, const char *base,
+			   struct strbuf *why)
+{
+	int i = choose("net_backend", v, net_backend_names, 2, why);
+
+	(void)base;
+	if (i < 0)
+		return -1;
+	cfg->net_backend = (enum net_backend)i;
+	return 0;
+}
+
+/* Linux takes any name but "." and ".." without '/', ':' or space; we are stricter. */
+static int set_net_tap(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	size_t n = strlen(v), i;
+
+	(void)base;
+	for (i = 0; i < n; i++)
+		if (!name_char_ok(v[i]))
+			break;
+	if (i < n || n > CONFIG_TAP_NAME_MAX || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+		sb_addf(why, "net_tap '%s' is not a network interface name: up to %d letters, "
+			"digits, '_', '-' or '.'", v, CONFIG_TAP_NAME_MAX);
+		return -1;
+	}
+	replace(&cfg->net_tap, xstrdup(v));
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int set_net_mac(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	unsigned char mac[6];
+	int i;
+
+	(void)base;
+	for (i = 0; i < 6; i++) {
+		const char *p = v + 3 * i;
+		int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+
+		if (lo < 0 || p[2] != (i == 5 ? '\0' : ':')) {
+			sb_addf(why, "net_mac '%s' is not a MAC address: write six two-digit hex "
+				"bytes separated by ':', e.g. 52:54:00:12:34:56", v);
+			return -1;
+		}
+		mac[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (mac[0] & 1) {
+		sb_addf(why, "net_mac '%s' is a multicast address (lowest bit of the first byte "
+			"set); a NIC needs a unicast one, e.g. 52:54:00:12:34:56", v);
+		return -1;
+	}
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		sb_addf(why, "net_mac '%s' is all zeros; use e.g. 52:54:00:12:34:56", v);
+		return -1;
+	}
+	memcpy(cfg->net_mac, mac, sizeof(mac));
+	return 0;
+}
+
+/* A decimal TCP/UDP port, 1 to 65535, of exactly the N bytes at S. */
+static int parse_port(const char *s, size_t n, unsigned *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5)
+		return n > 5 && strspn(s, "0123456789") >= n ? 1 : -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return 1;       /* a number, out of range */
+	*port = (unsigned)v;
+	return 0;
+}
+
+/* A dotted IPv4 address of exactly the N bytes at S, stored normalised. */
+static int parse_ipv4(const char *s, size_t n, char out[16])
+{
+	struct in_addr a;
+	char buf[16];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -1;
+	inet_ntop(AF_INET, &a, out, 16);
+	return 0;
+}
+
+/* "[HOST:]PORT" with HOST an IPv4 address (127.0.0.1 when absent). */
+static int parse_endpoint(const char *s, size_t n, char addr[16], unsigned *port,
+			  const char **bad)
+{
+	const char *colon = memchr(s, ':', n);
+	int r;
+
+	strcpy(addr, "127.0.0.1");
+	if (colon) {
+		if (parse_ipv4(s, (size_t)(colon - s), addr) < 0) {
+			*bad = "address";
+			return -1;
+		}
+		n -= (size_t)(colon + 1 - s);
+		s = colon + 1;
+	}
+	r = parse_port(s, n, port);
+	if (r) {
+		*bad = r > 0 ? "range" : "port";
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const fwd_proto_names[] = { "tcp", "udp" };
+
+/* One rule: [tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT. */
+static int parse_forward(const char *rule, size_t n, struct forward *f, struct strbuf *why)
+{
+	const char *p = rule, *end = rule + n, *dash, *bad = NULL;
+	int r;
+
+	f->proto = FWD_TCP;
+	if (n > 4 && (memcmp(p, "tcp:", 4) == 0 || memcmp(p, "udp:", 4) == 0)) {
+		f->proto = p[0] == 'u' ? FWD_UDP : FWD_TCP;
+		p += 4;
+	}
+	dash = memchr(p, '-', (size_t)(end - p));
+	if (!dash || parse_endpoint(p, (size_t)(dash - p), f->host_addr, &f->host_port, &bad) < 0) {
+		if (bad && strcmp(bad, "range") == 0)
+			goto range;
+		if (bad && strcmp(bad, "address") == 0)
+			sb_addf(why, "forward '%.*s': the host address is not an IPv4 address "
+				"such as 127.0.0.1", (int)n, rule);
+		else
+			sb_addf(why, "forward '%.*s' is not [tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT, "
+				"e.g. tcp:8080-80", (int)n, rule);
+		return -1;
+	}
+	r = parse_port(dash + 1, (size_t)(end - dash - 1), &f->guest_port);
+	if (r > 0)
+		goto range;
+	if (r < 0) {
+		sb_addf(why, "forward '%.*s': guest port '%.*s' is not a port number "
+			"(rules are [tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT)", (int)n, rule,
+			(int)(end - dash - 1), dash + 1);
+		return -1;
+	}
+	return 0;
+range:
+	sb_addf(why, "forward '%.*s': port out of range: 1 to 65535", (int)n, rule);
+	return -1;
+}
+
+static int forwards_clash(const struct forward *a, const struct forward *b)
+{
+	return a->proto == b->proto && a->host_port == b->host_port &&
+	       (strcmp(a->host_addr, b->host_addr) == 0 ||
+		strcmp(a->host_addr, "0.0.0.0") == 0 || strcmp(b->host_addr, "0.0.0.0") == 0);
+}
+
+static int set_forward(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	struct forward *fw = NULL;
+	size_t n = 0, i;
+	const char *p = v;
+
+	(void)base;
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		len = strcspn(p, " \t");
+		if (n == CONFIG_FORWARDS_MAX) {
+			sb_addf(why, "forward: more than %d rules", CONFIG_FORWARDS_MAX);
+			goto fail;
+		}
+		fw = xrealloc(fw, (n + 1) * sizeof(*fw));
+		if (parse_forward(p, len, &fw[n], why) < 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			if (forwards_clash(&fw[i], &fw[n])) {
+				sb_addf(why, "forward: two rules use host port %s:%u/%s "
+					"(the %zu%s and the %zu%s)", fw[n].host_addr, fw[n].host_port,
+					fwd_proto_names[fw[n].proto], i + 1,
+					i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", n + 1,
+					n == 1 ? "nd" : n == 2 ? "rd" : "th");
+				goto fail;
+			}
+		}
+		n++;
+		p += len;
+	}
+	free(cfg->forwards);
+	cfg->forwards = fw;
+	cfg->nforwards = n;
+	return 0;
+fail:
+	free(fw);
+	return -1;
+}
+
+const char *forward_proto_name(enum fwd_proto p)
+{
+	return fwd_proto_names[p];
+}
+
+static int set_gdb(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	const char *bad = NULL;
+	char addr[16];
+	unsigned port;
+
+	(void)base;
+	if (strncmp(v, "tcp:", 4) == 0) {
+		sb_addf(why, "gdb '%s': write [HOST:]PORT without QEMU's 'tcp:', e.g. gdb = 1234", v);
+		return -1;
+	}
+	if (parse_endpoint(v, strlen(v), addr, &port, &bad) < 0) {
+		if (strcmp(bad, "range") == 0)
+			sb_addf(why, "gdb '%s': port out of range: 1 to 65535", v);
+		else if (strcmp(bad, "address") == 0)
+			sb_addf(why, "gdb '%s': the host is not an IPv4 address such as 127.0.0.1", v);
+		else
+			sb_addf(why, "gdb '%s' is not [HOST:]PORT, e.g. 1234 or 127.0.0.1:1234", v);
+		return -1;
+	}
+	replace(&cfg->gdb_addr, xstrdup(addr));
+	cfg->gdb_port = port;
+	return 0;
+}
+
+static int set_gdb_wait(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)base;
+	return set_yes_no("gdb_wait", &cfg->gdb_wait, v, why);
+}
+
+static int set_debug_exit(struct vm_config *cfg, const char *v, const char *base,
+			  struct strbuf *why)
+{
+	(void)base;
+	return set_yes_no("debug_exit", &cfg->debug_exit, v, why);
+}
+
 const struct cfg_key_info cfg_keys[KEY__COUNT] = {
-	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH/ELF vmlinux or multiboot ELF (required)", 0, set_kernel },
-	[KEY_ROOTFS]  = { "rootfs", NULL, "disk image attached as virtio-blk; adds root=/dev/vda", 0, set_rootfs },
+	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH ELF vmlinux or multiboot ELF (required)", 0, set_kernel },
+	[KEY_ROOTFS]  = { "rootfs", NULL, "disk image, attached as virtio-blk; adds root=/dev/vda", 0, set_rootfs },
 	[KEY_INITRD]  = { "initrd", NULL, "initramfs", 0, set_initrd },
-	[KEY_MEMORY]  = { "memory", "256M", "guest RAM: K, M, G or T suffix, bare number = MiB", 0, set_memory },
+	[KEY_MEMORY]  = { "memory", "256M", "guest RAM: K, M, G or T suffix; a bare number is MiB", 0, set_memory },
 	[KEY_CPUS]    = { "cpus", "1", "number of vCPUs (1 to 255)", 0, set_cpus },
 	[KEY_SERIAL]  = { "serial", "stdio", "console: unix socket path, stdio or none", 0, set_serial },
 	[KEY_APPEND]  = { "append", "", "extra kernel command line", 1, set_append },
 	[KEY_ACCEL]   = { "accel", "kvm", "kvm, tcg or auto", 0, set_accel },
 	[KEY_MACHINE] = { "machine", "pc", "pc, q35 or microvm", 0, set_machine },
 	[KEY_NAME]    = { "name", NULL, "VM name (default: the config file's base name)", 0, set_name },
-	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary (a bare name is looked up in PATH)", 0, set_qemu },
-	[KEY_SNAPSHOT] = { "snapshot", NULL, "yes: disk writes go to a throw-away overlay [no; yes under test]", 0, set_snapshot },
+	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary, looked up in PATH", 0, set_qemu },
+	[KEY_SNAPSHOT] = { "snapshot", NULL, "yes: writes go to a throw-away overlay [no; test: yes]", 0, set_snapshot },
+	[KEY_NET]     = { "net", "none", "network card: none, virtio or e1000", 0, set_net },
+	[KEY_NET_BACKEND] = { "net_backend", "user", "user (QEMU's NAT, no root) or tap", 0, set_net_backend },
+	[KEY_NET_TAP] = { "net_tap", NULL, "an existing tap device, for net_backend = tap", 0, set_net_tap },
+	[KEY_NET_MAC] = { "net_mac", NULL, "guest MAC [52:54:00 + a hash of the name]", 0, set_net_mac },
+	[KEY_FORWARD] = { "forward", "", "[tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT ..., user only", 1, set_forward },
+	[KEY_GDB]     = { "gdb", NULL, "QEMU gdb stub on [HOST:]PORT; HOST 127.0.0.1 by default", 0, set_gdb },
+	[KEY_GDB_WAIT] = { "gdb_wait", "no", "yes: start paused until the debugger continues", 0, set_gdb_wait },
+	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes: isa-debug-exit; the guest's status is vmlaunch's", 0, set_debug_exit },
 };
 
 const char *accel_name(enum accel a)
@@ -557,6 +854,9 @@ void config_free(struct vm_config *cfg)
 	free(cfg->overlay);
 	free(cfg->monitor_path);
 	free(cfg->serial_log);
+	free(cfg->net_tap);
+	free(cfg->forwards);
+	free(cfg->gdb_addr);
 	strvec_clear(&cfg->owned);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -711,6 +1011,25 @@ static char *default_name(const char *file)
 	return name;
 }
 
+/*
+ * QEMU's own prefix 52:54:00 and three bytes of the name's FNV-1a hash:
+ * the same VM keeps its address (and its DHCP lease) from run to run, and
+ * two VMs with different names on one tap bridge almost surely differ.
+ */
+static void default_mac(const char *name, unsigned char mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (unsigned char)(h >> 16);
+	mac[4] = (unsigned char)(h >> 8);
+	mac[5] = (unsigned char)h;
+}
+
 unsigned config_finish(struct vm_config *cfg, struct diag *d)
 {
 	struct origin at = { cfg->file, 0 };
@@ -728,6 +1047,8 @@ unsigned config_finish(struct vm_config *cfg, struct diag *d)
 	}
 	if (!cfg->s[KEY_NAME].set)
 		replace(&cfg->name, default_name(cfg->file));
+	if (!cfg->s[KEY_NET_MAC].set)
+		default_mac(cfg->name, cfg->net_mac);
 	/* The boot log beside the socket outlives any console (console --replay). */
 	if (cfg->serial == SERIAL_SOCKET)
 		replace(&cfg->serial_log, xasprintf("%s.log", cfg->serial_path));

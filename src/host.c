@@ -25,6 +25,8 @@ void host_env_from_environment(struct host_env *env)
 	env->kvm_device = s && *s ? s : "/dev/kvm";
 	s = getenv("VMLAUNCH_PVM_MARKER");
 	env->pvm_marker = s && *s ? s : "/sys/module/kvm_pvm";
+	s = getenv("VMLAUNCH_SYS_CLASS_NET");
+	env->sys_class_net = s && *s ? s : "/sys/class/net";
 }
 
 void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe)

@@ -1,8 +1,12 @@
 #include "launch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -73,4 +77,138 @@ int launch_exec(const struct qemu_cmd *cmd, struct diag *d)
 	diag_error(d, NULL, EXIT_OSERR, "cannot run QEMU '%s': %s", cmd->argv.v[0],
 		   strerror(err));
 	return EXIT_OSERR;
+}
+
+/* ---- run as QEMU's parent, for debug_exit ---- */
+
+static volatile sig_atomic_t qemu_pid;
+
+static void forward_signal(int sig)
+{
+	if (qemu_pid > 0)
+		kill((pid_t)qemu_pid, sig);
+}
+
+/*
+ * Copy QEMU's stderr to ours and note whether QEMU said anything but a
+ * warning: an exit status of 1 with an error message is QEMU failing, not
+ * the guest writing 0 to the debug-exit port.
+ */
+static int relay_stderr(int fd)
+{
+	char buf[4096], line[32];
+	size_t col = 0;
+	int error_seen = 0;
+	ssize_t n, i;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				line[col < sizeof(line) ? col : sizeof(line) - 1] = '\0';
+				if (col && !strstr(line, "warning:"))
+					error_seen = 1;
+				col = 0;
+			} else if (col < sizeof(line) - 1) {
+				line[col++] = buf[i];
+			} else {
+				col = sizeof(line);   /* long line: its start is what counts */
+			}
+		}
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+			/* Our stderr is gone: keep draining QEMU's all the same. */
+		}
+	}
+	if (col)
+		error_seen = 1;
+	return error_seen;
+}
+
+static int debug_exit_status(int wstatus, int qemu_error, struct diag *d)
+{
+	int code;
+
+	if (WIFSIGNALED(wstatus)) {
+		diag_error(d, NULL, 128 + WTERMSIG(wstatus), "QEMU was killed by signal %d (%s)",
+			   WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+		return 128 + WTERMSIG(wstatus);
+	}
+	code = WEXITSTATUS(wstatus);
+	if (code == 127 && qemu_error)
+		return EXIT_UNAVAILABLE;        /* the child said it could not exec */
+	if ((code & 1) && qemu_error) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "QEMU failed (exit status %d), so the "
+			   "guest's exit status is unknown", code);
+		return EXIT_UNAVAILABLE;
+	}
+	if (code & 1) {
+		if (d->verbose)
+			fprintf(d->out, "vmlaunch: the guest wrote %d to the debug-exit port "
+				"(QEMU exit status %d)\n", code >> 1, code);
+		return code >> 1;
+	}
+	if (code && d->verbose)
+		fprintf(d->out, "vmlaunch: QEMU exited with status %d\n", code);
+	return code;
+}
+
+int launch_run(const struct qemu_cmd *cmd, struct diag *d)
+{
+	struct sigaction sa;
+	int pipefd[2], wstatus, qemu_error;
+	pid_t pid, parent = getpid();
+
+	if (d->verbose) {
+		fputs("vmlaunch: run ", d->out);
+		launch_print(cmd, d->out);
+	}
+	fflush(NULL);
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "cannot make a pipe: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	pid = fork();
+	if (pid < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "cannot fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return EXIT_OSERR;
+	}
+	if (pid == 0) {
+		/* Same process group: QEMU keeps the terminal for a stdio console. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(pipefd[1], STDERR_FILENO);
+		umask(077);
+		execvp(cmd->argv.v[0], cmd->argv.v);
+		dprintf(STDERR_FILENO, "vmlaunch: cannot run QEMU '%s': %s%s\n", cmd->argv.v[0],
+			strerror(errno), errno == ENOENT ?
+			"; install it: sudo apt-get install qemu-system-x86" : "");
+		_exit(127);
+	}
+	close(pipefd[1]);
+	qemu_pid = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* Ctrl-C on the terminal reaches QEMU itself: the group gets it. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	qemu_error = relay_stderr(pipefd[0]);
+	close(pipefd[0]);
+	while (waitpid(pid, &wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			diag_error(d, NULL, EXIT_OSERR, "cannot wait for QEMU: %s", strerror(errno));
+			return EXIT_OSERR;
+		}
+	}
+	return debug_exit_status(wstatus, qemu_error, d);
 }

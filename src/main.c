@@ -78,14 +78,15 @@ static void usage(FILE *out)
 	      "  -j N             run N configs at once [1]\n\n"
 	      "config keys (vmlaunch.conf(5)):\n", out);
 	for (k = 0; k < KEY__COUNT; k++)
-		fprintf(out, "  %-8s %s%s%s%s\n", cfg_keys[k].name, cfg_keys[k].help,
+		fprintf(out, "  %-11s %s%s%s%s\n", cfg_keys[k].name, cfg_keys[k].help,
 			cfg_keys[k].def && *cfg_keys[k].def ? " [" : "",
 			cfg_keys[k].def && *cfg_keys[k].def ? cfg_keys[k].def : "",
 			cfg_keys[k].def && *cfg_keys[k].def ? "]" : "");
 	fputs("\nexit status: 0 ok; 1 test failed; 64 usage; 65 invalid config; 66 missing or\n"
 	      "unreadable file; 69 QEMU or KVM unavailable, socket in use; 70 internal;\n"
 	      "71 system error; 124 timeout; 128+N killed by signal N;\n"
-	      "run: otherwise QEMU's own status.  See vmlaunch(1).\n", out);
+	      "run: otherwise QEMU's own status; with debug_exit = yes the guest's.\n"
+	      "See vmlaunch(1).\n", out);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -44,6 +44,23 @@ char *cmdline_param(const char *cmdline, const char *name)
 	return found ? xstrndup(found, len) : NULL;
 }
 
+int cmdline_has_flag(const char *cmdline, const char *name)
+{
+	const char *p = cmdline, *end = param_end(cmdline);
+	size_t n = strlen(name);
+
+	while (p < end) {
+		size_t w;
+
+		p += strspn(p, " \t");
+		w = strcspn(p, " \t");
+		if (w == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += w;
+	}
+	return 0;
+}
+
 int cmdline_has_param(const char *cmdline, const char *name)
 {
 	char *v = cmdline_param(cmdline, name);
@@ -68,17 +85,41 @@ static void add_words(struct strbuf *sb, const char *s, size_t n)
 	sb_add(sb, s, n);
 }
 
+/* Linux parameters vmlaunch adds; another kernel gets the user's words only. */
+int cmdline_adds_root(const struct vm_config *cfg)
+{
+	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->rootfs &&
+	       !cmdline_has_param(cfg->append ? cfg->append : "", "root");
+}
+
+int cmdline_adds_console(const struct vm_config *cfg)
+{
+	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->serial != SERIAL_NONE &&
+	       !cmdline_has_param(cfg->append ? cfg->append : "", "console");
+}
+
+/* A gdb session wants symbols at their link addresses. */
+int cmdline_adds_nokaslr(const struct vm_config *cfg)
+{
+	const char *append = cfg->append ? cfg->append : "";
+
+	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->gdb_addr &&
+	       !cmdline_has_flag(append, "nokaslr") && !cmdline_has_flag(append, "kaslr");
+}
+
 char *kernel_cmdline(const struct vm_config *cfg)
 {
 	const char *append = cfg->append ? cfg->append : "";
 	const char *init_args = param_end(append);   /* "-- ..." or "" */
 	struct strbuf sb = STRBUF_INIT;
 
-	if (cfg->rootfs && !cmdline_has_param(append, "root"))
+	if (cmdline_adds_root(cfg))
 		add_words(&sb, "root=/dev/vda", 13);
 	add_words(&sb, append, (size_t)(init_args - append));
-	if (cfg->serial != SERIAL_NONE && !cmdline_has_param(append, "console"))
+	if (cmdline_adds_console(cfg))
 		add_words(&sb, "console=ttyS0", 13);
+	if (cmdline_adds_nokaslr(cfg))
+		add_words(&sb, "nokaslr", 7);
 	add_words(&sb, init_args, strlen(init_args));
 	return sb_detach(&sb);
 }
@@ -191,6 +232,60 @@ static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	strvec_push(&cmd->argv, "chardev=serial0,mode=readline");
 }
 
+static const char *nic_device(const struct vm_config *cfg)
+{
+	if (cfg->net == NET_E1000)
+		return "e1000";
+	return cfg->machine == MACHINE_MICROVM ? "virtio-net-device" : "virtio-net-pci";
+}
+
+static void build_net(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	const unsigned char *m = cfg->net_mac;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (cfg->net == NET_NONE)
+		return;
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-device");
+	strvec_pushf(&cmd->argv, "%s,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		     nic_device(cfg), m[0], m[1], m[2], m[3], m[4], m[5]);
+	strvec_push(&cmd->argv, "-netdev");
+	if (cfg->net_backend == NETBE_TAP) {
+		/* An existing tap: QEMU runs no ifup/ifdown scripts as us. */
+		push_escaped(&cmd->argv, "tap,id=net0,ifname=", cfg->net_tap,
+			     ",script=no,downscript=no");
+		return;
+	}
+	sb_adds(&sb, "user,id=net0");
+	for (i = 0; i < cfg->nforwards; i++) {
+		const struct forward *f = &cfg->forwards[i];
+
+		/* The empty guest address is the guest's DHCP address, 10.0.2.15. */
+		sb_addf(&sb, ",hostfwd=%s:%s:%u-:%u", forward_proto_name(f->proto),
+			f->host_addr, f->host_port, f->guest_port);
+	}
+	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
+}
+
+static void build_debug(const struct vm_config *cfg, struct qemu_cmd *cmd)
+{
+	if (cfg->debug_exit) {
+		/* The guest's write of N to port 0xf4 ends QEMU with (N << 1) | 1. */
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-device");
+		strvec_push(&cmd->argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+	}
+	if (cfg->gdb_addr) {
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-gdb");
+		strvec_pushf(&cmd->argv, "tcp:%s:%u", cfg->gdb_addr, cfg->gdb_port);
+		if (cfg->gdb_wait)
+			strvec_push(&cmd->argv, "-S");
+	}
+}
+
 void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 {
 	char *cmdline;
@@ -223,6 +318,8 @@ void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	}
 	build_disk(cfg, cmd);
 	build_serial(cfg, cmd);
+	build_net(cfg, cmd);
+	build_debug(cfg, cmd);
 	if (cfg->monitor_path) {
 		/* Supervised: a monitor to ask QEMU to quit, and a reboot ends the run. */
 		new_line(cmd);

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -117,6 +119,9 @@ static void check_kernel(struct check *c)
 	} else {
 		diag_info(c->d, "kernel: %s: %s%s%s", c->cfg->kernel, kernel_kind_name(info.kind),
 			  info.version[0] ? ", " : "", info.version);
+		/* A multiboot image is not Linux: no root=, console= or nokaslr for it. */
+		if (info.kind == KERNEL_MULTIBOOT)
+			c->cfg->kernel_os = KERNEL_OS_OTHER;
 	}
 	if (map)
 		munmap(map, (size_t)st.st_size);
@@ -133,6 +138,11 @@ static void check_rootfs(struct check *c)
 
 	if (!c->cfg->rootfs)
 		return;
+	if (c->cfg->kernel_os == KERNEL_OS_OTHER)
+		report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' with a multiboot kernel: vmlaunch "
+		       "attaches it as a virtio-blk disk but adds no root= (a Linux parameter); "
+		       "the kernel must have its own virtio-blk driver to use it",
+		       c->cfg->rootfs);
 	/* QEMU opens the disk read-write (read-only under a snapshot): find out now. */
 	fd = open_input(c, KEY_ROOTFS, c->cfg->rootfs, c->cfg->snapshot ? O_RDONLY : O_RDWR);
 	if (fd < 0)
@@ -243,6 +253,193 @@ static void check_serial(struct check *c)
 	}
 }
 
+/*
+ * Can QEMU listen on ADDR:PORT?  0, or the errno of a trial bind.  QEMU and
+ * slirp set SO_REUSEADDR, so a port that only has TIME_WAIT leftovers is free.
+ */
+static int port_busy(const char *addr, unsigned port, int type)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, err = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return EINVAL;
+	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int is_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0;
+}
+
+/* The host side of a listening port: free, ours to take, and not public by accident. */
+static void check_listen(struct check *c, enum cfg_key key, const char *what,
+			 const char *addr, unsigned port, int type)
+{
+	int err = port_busy(addr, port, type);
+
+	if (err == EADDRINUSE)
+		report(c, key, SEV_HOST, EXIT_UNAVAILABLE, "%s: host port %s:%u%s is already in "
+		       "use (another VM? see: ss -ltnup 'sport = :%u')", what, addr, port,
+		       type == SOCK_DGRAM ? "/udp" : "", port);
+	else if (err == EACCES)
+		report(c, key, SEV_HOST, EXIT_UNAVAILABLE, "%s: host port %u is below 1024 and "
+		       "only root may listen there; use a port from 1024 up", what, port);
+	else if (err == EADDRNOTAVAIL)
+		report(c, key, SEV_HOST, EXIT_UNAVAILABLE, "%s: %s is not an address of this "
+		       "host", what, addr);
+	else if (err)
+		report(c, key, SEV_HOST, EXIT_UNAVAILABLE, "%s: cannot listen on %s:%u: %s",
+		       what, addr, port, strerror(err));
+	else if (!is_loopback(addr))
+		report(c, key, SEV_WARN, 0, "%s listens on %s, not on loopback: other machines "
+		       "may reach it", what, addr);
+}
+
+/* Read a small sysfs attribute of network interface NAME; -1 if absent. */
+static long sysfs_net_number(const struct check *c, const char *name, const char *attr)
+{
+	char *path = xasprintf("%s/%s/%s", c->env->sys_class_net, name, attr), buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	free(path);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 0);
+}
+
+static void check_tap(struct check *c)
+{
+	const char *tap = c->cfg->net_tap;
+	char *dir = xasprintf("%s/%s", c->env->sys_class_net, tap);
+	struct stat st;
+	long owner;
+
+	if (stat(dir, &st) < 0) {
+		report(c, KEY_NET_TAP, SEV_HOST, EXIT_UNAVAILABLE, "net_tap '%s': no such network "
+		       "device; create it: sudo ip tuntap add dev %s mode tap user \"$USER\" && "
+		       "sudo ip link set %s up", tap, tap, tap);
+		free(dir);
+		return;
+	}
+	free(dir);
+	if (sysfs_net_number(c, tap, "tun_flags") < 0) {
+		report(c, KEY_NET_TAP, SEV_ERROR, EXIT_UNAVAILABLE, "net_tap '%s' is a network "
+		       "device but not a tap device (ip tuntap add dev NAME mode tap makes one)", tap);
+		return;
+	}
+	owner = sysfs_net_number(c, tap, "owner");
+	if (geteuid() != 0 && owner != (long)geteuid())
+		report(c, KEY_NET_TAP, SEV_HOST, EXIT_UNAVAILABLE, "net_tap '%s' %s; QEMU running "
+		       "as you cannot attach to it: sudo ip tuntap del dev %s mode tap && sudo ip "
+		       "tuntap add dev %s mode tap user \"$USER\"", tap, owner < 0 ?
+		       "has no owner (only root may use it)" : "belongs to another user", tap, tap);
+	diag_info(c->d, "net: tap %s%s", tap, sysfs_net_number(c, tap, "carrier") < 0 ?
+		  " (link down on the host side: sudo ip link set it up)" : "");
+}
+
+/* Keys that need a NIC, a backend, or one of the backends. */
+static void check_net_keys(struct check *c)
+{
+	struct vm_config *cfg = c->cfg;
+	static const enum cfg_key needs_nic[] = { KEY_NET_BACKEND, KEY_NET_TAP, KEY_NET_MAC };
+	size_t i;
+
+	if (cfg->net == NET_NONE) {
+		for (i = 0; i < sizeof(needs_nic) / sizeof(needs_nic[0]); i++)
+			if (cfg->s[needs_nic[i]].set)
+				report(c, needs_nic[i], SEV_WARN, 0, "%s has no effect: net = none "
+				       "(the default) gives the VM no network card",
+				       cfg_keys[needs_nic[i]].name);
+		if (cfg->nforwards)
+			report(c, KEY_FORWARD, SEV_ERROR, EXIT_CONFIG, "forward needs a network "
+			       "card: set net = virtio (or e1000)");
+		return;
+	}
+	if (cfg->net == NET_E1000 && cfg->machine == MACHINE_MICROVM)
+		report(c, KEY_NET, SEV_ERROR, EXIT_CONFIG, "net e1000 is a PCI card and machine "
+		       "microvm has no PCI bus: use net = virtio, or machine = pc");
+	if (cfg->net_backend == NETBE_TAP) {
+		if (!cfg->net_tap)
+			report(c, KEY_NET_BACKEND, SEV_ERROR, EXIT_CONFIG, "net_backend tap needs "
+			       "net_tap = NAME, an existing tap device");
+		if (cfg->nforwards)
+			report(c, KEY_FORWARD, SEV_ERROR, EXIT_CONFIG, "forward works with "
+			       "net_backend = user only; on a tap the guest has its own address");
+	} else if (cfg->net_tap) {
+		report(c, KEY_NET_TAP, SEV_ERROR, EXIT_CONFIG, "net_tap is for net_backend = tap, "
+		       "but the backend is user%s", cfg->s[KEY_NET_BACKEND].set ? "" :
+		       " (the default): add net_backend = tap");
+	}
+}
+
+static void check_net(struct check *c)
+{
+	struct vm_config *cfg = c->cfg;
+	const unsigned char *m = cfg->net_mac;
+	unsigned first = c->d->errors;
+	size_t i;
+
+	check_net_keys(c);
+	if (cfg->net == NET_NONE || c->d->errors != first)
+		return;
+	diag_info(c->d, "net: %s, mac %02x:%02x:%02x:%02x:%02x:%02x%s, %s", cfg->net == NET_E1000 ?
+		  "e1000 (emulated Intel 82540EM)" : "virtio-net", m[0], m[1], m[2], m[3], m[4],
+		  m[5], cfg->s[KEY_NET_MAC].set ? "" : " (from the name)",
+		  cfg->net_backend == NETBE_TAP ? "tap backend" : "user networking: guest "
+		  "10.0.2.15, the host is 10.0.2.2");
+	if (cfg->net_backend == NETBE_TAP) {
+		check_tap(c);
+		return;
+	}
+	for (i = 0; i < cfg->nforwards; i++) {
+		const struct forward *f = &cfg->forwards[i];
+		char *what = xasprintf("forward %s:%s:%u-%u", forward_proto_name(f->proto),
+				       f->host_addr, f->host_port, f->guest_port);
+
+		check_listen(c, KEY_FORWARD, what, f->host_addr, f->host_port,
+			     f->proto == FWD_UDP ? SOCK_DGRAM : SOCK_STREAM);
+		free(what);
+	}
+}
+
+static void check_debug(struct check *c)
+{
+	struct vm_config *cfg = c->cfg;
+
+	if (cfg->gdb_wait && !cfg->gdb_addr)
+		report(c, KEY_GDB_WAIT, SEV_WARN, 0, "gdb_wait has no effect without gdb = PORT "
+		       "(nothing could continue the VM)");
+	if (cfg->gdb_addr) {
+		char *what = xasprintf("gdb %s:%u", cfg->gdb_addr, cfg->gdb_port);
+
+		check_listen(c, KEY_GDB, what, cfg->gdb_addr, cfg->gdb_port, SOCK_STREAM);
+		free(what);
+		diag_info(c->d, "gdb: stub on %s:%u (gdb: target remote %s:%u)%s", cfg->gdb_addr,
+			  cfg->gdb_port, cfg->gdb_addr, cfg->gdb_port, cfg->gdb_wait ?
+			  "; the VM starts paused until gdb continues" : "");
+	}
+	if (cfg->debug_exit)
+		diag_info(c->d, "debug_exit: the guest's write of N to I/O port 0xf4 ends the VM, "
+			  "and vmlaunch exits with N");
+}
+
 static void check_accel(struct check *c)
 {
 	struct kvm_probe probe;
@@ -304,10 +501,11 @@ static void check_cmdline(struct check *c)
 	}
 	if (c->cfg->serial == SERIAL_NONE && !console)
 		diag_info(c->d, "serial none: the guest's console goes nowhere");
-	diag_info(c->d, "kernel command line: %s%s%s", cmdline,
-		  c->cfg->rootfs && !cmdline_has_param(c->cfg->append, "root") ?
-		  " (added root=/dev/vda: the rootfs)" : "",
-		  c->cfg->serial != SERIAL_NONE && !console ? " (added console=ttyS0: the serial port)" : "");
+	diag_info(c->d, "kernel command line: %s%s%s%s", cmdline,
+		  cmdline_adds_root(c->cfg) ? " (added root=/dev/vda: the rootfs)" : "",
+		  cmdline_adds_console(c->cfg) ? " (added console=ttyS0: the serial port)" : "",
+		  cmdline_adds_nokaslr(c->cfg) ? " (added nokaslr: gdb, so symbols match "
+		  "addresses)" : "");
 	free(console);
 	free(cmdline);
 }
@@ -373,6 +571,8 @@ unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
 	check_initrd(&c);
 	check_rootfs(&c);
 	check_serial(&c);
+	check_net(&c);
+	check_debug(&c);
 	check_cmdline(&c);
 	check_machine(&c);
 	check_memory(&c);

@@ -5,6 +5,7 @@
 #include "launch.h"
 #include "qemu_argv.h"
 #include "unit.h"
+#include "xalloc.h"
 
 static void load(struct vm_config *cfg, const char *text)
 {
@@ -134,6 +135,10 @@ static void test_cmdline(void)
 		{ "kernel=k\nrootfs=r\nappend=\"  quiet  -- root=x console=y \"\n",
 		  "root=/dev/vda quiet console=ttyS0 -- root=x console=y" },
 		{ "kernel=k\nrootfs=r\nappend=\"nfsroot=x\"\n", "root=/dev/vda nfsroot=x console=ttyS0" },
+		{ "kernel=k\nserial=none\ngdb=1234\n", "nokaslr" },
+		{ "kernel=k\nserial=none\ngdb=1234\nappend=\"kaslr\"\n", "kaslr" },
+		{ "kernel=k\nserial=none\ngdb=1234\nappend=\"nokaslr=1 -- nokaslr\"\n",
+		  "nokaslr=1 nokaslr -- nokaslr" },
 	};
 	size_t i;
 
@@ -147,6 +152,56 @@ static void test_cmdline(void)
 		free(s);
 		config_free(&cfg);
 	}
+}
+
+/* Each NIC is a -device/-netdev pair with the id net0. */
+static void test_net(void)
+{
+	static const struct { const char *conf, *want; } cases[] = {
+		{ "net=virtio\nnet_mac=52:54:00:00:00:01\n",
+		  "|-device|virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01|-netdev|user,id=net0|" },
+		{ "net=e1000\nnet_mac=52:54:00:00:00:01\nforward=\"udp:1.2.3.4:53-5353 22-2222\"\n",
+		  "|-device|e1000,netdev=net0,mac=52:54:00:00:00:01|-netdev|user,id=net0,"
+		  "hostfwd=udp:1.2.3.4:53-:5353,hostfwd=tcp:127.0.0.1:22-:2222|" },
+		{ "net=virtio\nmachine=microvm\nnet_mac=52:54:00:00:00:01\n",
+		  "|-device|virtio-net-device,netdev=net0,mac=52:54:00:00:00:01|" },
+		{ "net=virtio\nnet_backend=tap\nnet_tap=tap0\nnet_mac=52:54:00:00:00:01\n",
+		  "|-netdev|tap,id=net0,ifname=tap0,script=no,downscript=no|" },
+		{ "gdb=1.2.3.4:99\n", "|-gdb|tcp:1.2.3.4:99|-append|" },
+		{ "gdb=99\ngdb_wait=yes\n", "|-gdb|tcp:127.0.0.1:99|-S|-append|" },
+		{ "debug_exit=yes\n", "|-device|isa-debug-exit,iobase=0xf4,iosize=0x04|" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vm_config cfg;
+		char *conf = xasprintf("kernel=k\nserial=none\n%s", cases[i].conf), *s;
+
+		load(&cfg, conf);
+		free(conf);
+		conf = joined(&cfg);
+		s = xasprintf("%s|", conf);     /* every argument ends in '|' */
+		if (!strstr(s, cases[i].want))
+			fprintf(stderr, "    %s\n    wanted in it: %s\n", s, cases[i].want);
+		CHECK(strstr(s, cases[i].want) != NULL);
+		free(s);
+		free(conf);
+		config_free(&cfg);
+	}
+}
+
+/* A multiboot kernel gets the user's words only: no root=, console= or nokaslr. */
+static void test_not_linux(void)
+{
+	struct vm_config cfg;
+	char *s;
+
+	load(&cfg, "kernel=k\nrootfs=r\ngdb=1234\nappend=\"hello exit=3\"\n");
+	cfg.kernel_os = KERNEL_OS_OTHER;
+	s = kernel_cmdline(&cfg);
+	CHECK_STR(s, "hello exit=3");
+	free(s);
+	config_free(&cfg);
 }
 
 static void test_print_lines(void)
@@ -179,5 +234,7 @@ const struct unit_case argv_cases[] = {
 	{ "argv/stdio-serial", test_stdio_serial },
 	{ "argv/kernel-cmdline", test_cmdline },
 	{ "argv/print-lines", test_print_lines },
+	{ "argv/net", test_net },
+	{ "argv/not-linux", test_not_linux },
 	{ NULL, NULL },
 };

@@ -256,6 +256,88 @@ static void test_suggest(void)
 	CHECK(config_suggest_key("") == NULL);
 }
 
+static void test_net_keys(void)
+{
+	struct parsed p;
+	const char *text = "kernel=k\nnet=e1000\nnet_mac=52:54:00:AB:cd:0f\n"
+			   "forward=\"  tcp:8080-80\tudp:10.1.2.3:5353-53 2222-22 \"\n";
+
+	parse(&p, text, strlen(text));
+	CHECK(p.errors == 0);
+	CHECK(p.cfg.net == NET_E1000);
+	CHECK(p.cfg.net_backend == NETBE_USER);
+	CHECK(p.cfg.net_mac[3] == 0xab && p.cfg.net_mac[4] == 0xcd && p.cfg.net_mac[5] == 0x0f);
+	CHECK(p.cfg.nforwards == 3);
+	CHECK(p.cfg.forwards[0].proto == FWD_TCP && p.cfg.forwards[0].host_port == 8080 &&
+	      p.cfg.forwards[0].guest_port == 80);
+	CHECK_STR(p.cfg.forwards[0].host_addr, "127.0.0.1");
+	CHECK(p.cfg.forwards[1].proto == FWD_UDP && p.cfg.forwards[1].host_port == 5353);
+	CHECK_STR(p.cfg.forwards[1].host_addr, "10.1.2.3");
+	CHECK(p.cfg.forwards[2].proto == FWD_TCP && p.cfg.forwards[2].guest_port == 22);
+	done(&p);
+}
+
+/* The default MAC is QEMU's prefix plus the name's hash: stable, and per VM. */
+static void test_default_mac(void)
+{
+	struct parsed a, b, c;
+
+	parse(&a, "kernel=k\nname=web\n", 16);
+	parse(&b, "kernel=k\nname=web\n", 16);
+	parse(&c, "kernel=k\nname=db\n", 15);
+	CHECK(a.cfg.net_mac[0] == 0x52 && a.cfg.net_mac[1] == 0x54 && a.cfg.net_mac[2] == 0);
+	CHECK(memcmp(a.cfg.net_mac, b.cfg.net_mac, 6) == 0);
+	CHECK(memcmp(a.cfg.net_mac, c.cfg.net_mac, 6) != 0);
+	done(&a);
+	done(&b);
+	done(&c);
+}
+
+static void test_net_errors(void)
+{
+	expect_error("kernel=k\nnet=virtio-net\n", "vmlaunch: t.conf:2: net 'virtio-net' is not one of: none, virtio, e1000");
+	expect_error("kernel=k\nnet_mac=52:54:00:12:34\n", "vmlaunch: t.conf:2: net_mac '52:54:00:12:34' is not a "
+		     "MAC address: write six two-digit hex bytes separated by ':', e.g. 52:54:00:12:34:56");
+	expect_error("kernel=k\nnet_mac=52:54:00:12:34:567\n", "vmlaunch: t.conf:2: net_mac '52:54:00:12:34:567' is not a "
+		     "MAC address: write six two-digit hex bytes separated by ':', e.g. 52:54:00:12:34:56");
+	expect_error("kernel=k\nnet_mac=00:00:00:00:00:00\n", "vmlaunch: t.conf:2: net_mac '00:00:00:00:00:00' is all "
+		     "zeros; use e.g. 52:54:00:12:34:56");
+	expect_error("kernel=k\nnet_tap=a-very-long-tap-name\n", "vmlaunch: t.conf:2: net_tap 'a-very-long-tap-name' is "
+		     "not a network interface name: up to 15 letters, digits, '_', '-' or '.'");
+	expect_error("kernel=k\nforward=0-80\n", "vmlaunch: t.conf:2: forward '0-80': port out of range: 1 to 65535");
+	expect_error("kernel=k\nforward=80-0\n", "vmlaunch: t.conf:2: forward '80-0': port out of range: 1 to 65535");
+	expect_error("kernel=k\nforward=123456-80\n", "vmlaunch: t.conf:2: forward '123456-80': port out of range: 1 to 65535");
+	expect_error("kernel=k\nforward=tcp:-80\n", "vmlaunch: t.conf:2: forward 'tcp:-80' is not "
+		     "[tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT, e.g. tcp:8080-80");
+	expect_error("kernel=k\nforward=sctp:80-80\n", "vmlaunch: t.conf:2: forward 'sctp:80-80': the host address "
+		     "is not an IPv4 address such as 127.0.0.1");
+	expect_error("kernel=k\nforward=1.2.3.256:80-80\n", "vmlaunch: t.conf:2: forward '1.2.3.256:80-80': the host "
+		     "address is not an IPv4 address such as 127.0.0.1");
+	/* The same port on 0.0.0.0 clashes with every address; tcp and udp do not. */
+	expect_error("kernel=k\nforward=\"10.0.0.1:80-80 0.0.0.0:80-81\"\n", "vmlaunch: t.conf:2: forward: two rules "
+		     "use host port 0.0.0.0:80/tcp (the 1st and the 2nd)");
+	expect_error("kernel=k\ngdb=:1234\n", "vmlaunch: t.conf:2: gdb ':1234': the host is not an IPv4 address such as 127.0.0.1");
+	expect_error("kernel=k\ngdb=0\n", "vmlaunch: t.conf:2: gdb '0': port out of range: 1 to 65535");
+}
+
+static void test_gdb_keys(void)
+{
+	struct parsed p;
+	const char *text = "kernel=k\nforward=\"tcp:80-80 udp:80-80 10.0.0.1:81-1 10.0.0.2:81-2\"\n"
+			   "gdb=10.0.0.1:1234\ngdb_wait=yes\ndebug_exit=yes\n";
+
+	parse(&p, text, strlen(text));
+	CHECK(p.errors == 0);
+	CHECK(p.cfg.nforwards == 4);
+	CHECK_STR(p.cfg.gdb_addr, "10.0.0.1");
+	CHECK(p.cfg.gdb_port == 1234 && p.cfg.gdb_wait == 1 && p.cfg.debug_exit == 1);
+	done(&p);
+	parse(&p, "kernel=k\n", 9);
+	CHECK(p.cfg.gdb_addr == NULL && p.cfg.gdb_wait == 0 && p.cfg.debug_exit == 0);
+	CHECK(p.cfg.net == NET_NONE && p.cfg.nforwards == 0);
+	done(&p);
+}
+
 const struct unit_case config_cases[] = {
 	{ "config/lab", test_lab_config },
 	{ "config/defaults", test_defaults },
@@ -269,5 +351,9 @@ const struct unit_case config_cases[] = {
 	{ "config/override", test_override },
 	{ "config/default-name", test_default_name },
 	{ "config/suggest", test_suggest },
+	{ "config/net-keys", test_net_keys },
+	{ "config/default-mac", test_default_mac },
+	{ "config/net-errors", test_net_errors },
+	{ "config/gdb-keys", test_gdb_keys },
 	{ NULL, NULL },
 };
