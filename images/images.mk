@@ -1,6 +1,6 @@
 # images/images.mk — the default VM's images, included by the top Makefile.
 #
-#   make images        build images/out/{bzImage,vmlinux,rootfs.ext4}
+#   make images        build images/out/{bzImage,vmlinux,rootfs.ext4,unikernel.elf}
 #   make images-clean  remove images/out (the kernel build cache, outside the
 #                      repo in ~/.cache/vmlaunch, is kept)
 #
@@ -26,9 +26,23 @@ IMAGES_LINUX_SRC  := $(wildcard /usr/src/linux-source-6.1.tar.xz)
 IMAGES_DEPS = @mkdir -p $(IMAGES_OUT) && \
 	flock $(IMAGES_OUT)/.deps.lock $(IMAGES_SCRIPTS)/deps images
 
+# The unikernel (images/unikernel/, booted by images/unikernel.conf): a 32-bit
+# multiboot ELF, since QEMU's -kernel loads multiboot only from a 32-bit image.
+# Freestanding and linked by ld alone, so -m32 needs no gcc-multilib or i386
+# libc: gcc, binutils and make are all (scripts/deps images has them).  No FPU
+# or SSE code (-mgeneral-regs-only): nothing enables them in the guest.  No -g
+# and no build id, so the output is the same on every build.
+IMAGES_UK      := $(IMAGES_OUT)/unikernel.elf
+IMAGES_UK_SRC  := $(IMAGES_DIR)/unikernel
+IMAGES_UK_OBJ  := $(IMAGES_OUT)/unikernel
+IMAGES_UK_OBJS := $(IMAGES_UK_OBJ)/boot.o $(IMAGES_UK_OBJ)/main.o
+IMAGES_UK_CFLAGS := -std=c11 -m32 -O2 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only \
+	$(WARNINGS)
+
 .PHONY: images images-clean
 
-images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS)
+images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK)
 
 $(IMAGES_KERNEL) &: $(IMAGES_DIR)/kernel.fragment $(IMAGES_SCRIPTS)/build-kernel \
 		$(IMAGES_LINUX_SRC)
@@ -39,6 +53,18 @@ $(IMAGES_ROOTFS): $(IMAGES_SCRIPTS)/build-rootfs $(IMAGES_ROOTFS_SRC) \
 		$(IMAGES_BUSYBOX)
 	$(IMAGES_DEPS)
 	$(IMAGES_SCRIPTS)/build-rootfs $@
+
+$(IMAGES_UK): $(IMAGES_UK_SRC)/linker.ld $(IMAGES_UK_OBJS)
+	$(LD) -m elf_i386 -nostdlib --build-id=none -T $(IMAGES_UK_SRC)/linker.ld \
+		-o $@ $(IMAGES_UK_OBJS)
+
+$(IMAGES_UK_OBJ)/%.o: $(IMAGES_UK_SRC)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(IMAGES_UK_CFLAGS) -c -o $@ $<
+
+$(IMAGES_UK_OBJ)/%.o: $(IMAGES_UK_SRC)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(IMAGES_UK_CFLAGS) -c -o $@ $<
 
 images-clean:
 	rm -rf $(IMAGES_OUT)
