@@ -522,6 +522,9 @@ static void qemu_exited(struct run *r)
 		set_outcome(r, OUT_FAIL, "QEMU exited at start (status %d)%s%s",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 			    line[0] ? ": " : "", line);
+	else if (r->cfg.debug_exit && WIFEXITED(st) && (WEXITSTATUS(st) & 1) && !line[0])
+		set_outcome(r, OUT_FAIL, "the guest ended the VM through isa-debug-exit with "
+			    "status %d before the test was done", WEXITSTATUS(st) >> 1);
 	else
 		set_outcome(r, OUT_FAIL, "the VM stopped (QEMU exited with status %d) before "
 			    "the test was done%s%s", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),

@@ -27,4 +27,15 @@ boot 0 "no status given"
 # A status QEMU cannot carry ((N << 1) | 1 must fit in 8 bits) is refused.
 boot 127 "exit=200"
 grep -q 'exit=' "$tmp/out" || fail "no message about exit=200: $(cat "$tmp/out")"
+
+# vmlaunch test: the console checks pass; a guest that ends the VM early
+# through isa-debug-exit fails the run with its status in the reason.
+"$VMLAUNCH" test -o accel=tcg --ready 'vmlaunch unikernel: hello' --expect 'cmdline: hello from' \
+	"$top/images/unikernel.conf" >"$tmp/out" 2>&1 || fail "test: $(cat "$tmp/out")"
+"$VMLAUNCH" test -o accel=tcg -o append=exit=5 --ready 'cmdline:' --expect 'never printed' \
+	"$top/images/unikernel.conf" >"$tmp/out" 2>&1
+status=$?
+[ "$status" -eq 1 ] || fail "test of an early exit: status $status: $(cat "$tmp/out")"
+grep -q 'isa-debug-exit with status 5 before the test was done' "$tmp/out" ||
+	fail "test of an early exit: $(cat "$tmp/out")"
 exit 0
