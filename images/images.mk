@@ -6,7 +6,8 @@
 #
 # The kernel comes from scripts/build-kernel (cached by the hash of
 # images/kernel.fragment + the script + the linux-source version), the root
-# file system from scripts/build-rootfs (busybox + images/rootfs/).  Paths are
+# file system from scripts/build-rootfs (busybox + images/rootfs/ + the
+# network benchmark's guest tool from images/netperf/).  Paths are
 # relative to the repository root, where make runs.  scripts/deps runs only
 # inside the recipes, i.e. only when something actually has to be built.
 # Needs GNU make >= 4.3 (grouped target "&:").
@@ -50,7 +51,7 @@ $(IMAGES_KERNEL) &: $(IMAGES_DIR)/kernel.fragment $(IMAGES_SCRIPTS)/build-kernel
 	$(IMAGES_SCRIPTS)/build-kernel $(IMAGES_OUT)
 
 $(IMAGES_ROOTFS): $(IMAGES_SCRIPTS)/build-rootfs $(IMAGES_ROOTFS_SRC) \
-		$(IMAGES_BUSYBOX)
+		$(wildcard $(IMAGES_DIR)/netperf/*.c) $(IMAGES_BUSYBOX)
 	$(IMAGES_DEPS)
 	$(IMAGES_SCRIPTS)/build-rootfs $@
 
