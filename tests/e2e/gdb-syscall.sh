@@ -1,0 +1,46 @@
+#!/bin/sh
+# gdb lab, exercise 5: a system call arrives.  gdb breaks in do_sys_openat2
+# when the current task is "cat"; the guest's shell, reached through the
+# serial socket that scripts/gdb-kernel.sh prints, runs cat on a file name
+# made for this run; gdb reads that name from the guest's user memory and
+# the syscall number (257, openat) from its saved registers.
+. "$(dirname "$0")/lib.sh"
+command -v gdb >/dev/null || skip "gdb is not installed"
+need_qemu
+need_images
+[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
+TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
+export TMPDIR VMLAUNCH_OPTS
+probe=/etc/gdb-probe-$$
+: >"$tmp/vm.out"
+: >"$tmp/vm.err"
+fail_detail() { printf ': %s' "$(cat "$tmp/vm.err" "$tmp/vm.out")"; }
+
+"$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" -batch \
+	-ex 'break do_sys_openat2 if $_streq(current_task->comm, "cat")' -ex c \
+	-ex 'printf "opened=[%s] by %s\n", filename, current_task->comm' \
+	-ex 'frame function do_syscall_64' -ex 'printf "nr=%d\n", regs->orig_ax' \
+	>"$tmp/vm.out" 2>"$tmp/vm.err" &
+vm_pid=$!
+until_ok 30 "gdb-kernel.sh printed no console line" grep -q '^gdb-kernel: console: ' "$tmp/vm.err"
+sock=$(sed -n 's/^gdb-kernel: console: .* //p' "$tmp/vm.err")
+console_open "$sock"
+console_wait 'vmlaunch: boot ok' 30
+# Input typed while the guest still boots is lost: until the shell answers.
+shell_answers() {
+	vm_alive || fail "gdb-kernel.sh exited$(fail_detail)"
+	console_send 'echo "ready=$((40+2))"'
+	sleep 0.3
+	grep -q 'ready=42' "$tmp/console.log"
+}
+until_ok 20 "the guest's shell did not answer" shell_answers
+console_send "cat $probe"
+wait_vm_exit 20
+[ "$vm_status" -eq 0 ] || fail "gdb-kernel.sh exited $vm_status: $(cat "$tmp/vm.err" "$tmp/vm.out")"
+grep -q "^Breakpoint 1, do_sys_openat2 (.*filename=0x[0-9a-f]* \"$probe\"" "$tmp/vm.out" ||
+	fail "gdb did not stop in do_sys_openat2 for $probe: $(cat "$tmp/vm.out")"
+grep -qx "opened=\[$probe\] by cat" "$tmp/vm.out" ||
+	fail "the file name in the guest's memory is not $probe: $(cat "$tmp/vm.out")"
+grep -qx 'nr=257' "$tmp/vm.out" || fail "the saved syscall number is not openat (257): $(cat "$tmp/vm.out")"
+! pgrep -f "qemu-system.*$tmp/" >/dev/null || fail "a QEMU is left running: $(pgrep -af "qemu-system.*$tmp/")"
+exit 0

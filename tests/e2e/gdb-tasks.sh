@@ -1,0 +1,60 @@
+#!/bin/sh
+# gdb lab, exercise 4: the process list.  Stopped in the kernel on behalf of
+# the guest's `cat` (a breakpoint in do_sys_openat2 for the task named cat),
+# gdb walks init_task.tasks: swapper (pid 0, init_task itself), init (1),
+# kthreadd (2), the shell on ttyS0, and cat as the current task, a child of
+# that shell.  current_task is a plain variable in this uniprocessor kernel.
+. "$(dirname "$0")/lib.sh"
+command -v gdb >/dev/null || skip "gdb is not installed"
+need_qemu
+need_images
+[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
+TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
+export TMPDIR VMLAUNCH_OPTS
+: >"$tmp/vm.out"
+: >"$tmp/vm.err"
+fail_detail() { printf ': %s' "$(cat "$tmp/vm.err" "$tmp/vm.out")"; }
+
+cat >"$tmp/tasks.gdb" <<'GDB'
+break do_sys_openat2 if $_streq(current_task->comm, "cat")
+continue
+set $off = (unsigned long)&((struct task_struct *)0)->tasks
+set $t = &init_task
+while 1
+  printf "task %d %d %s %c\n", $t->pid, $t->real_parent->pid, $t->comm, $t == current_task ? '*' : '-'
+  set $t = (struct task_struct *)((char *)$t->tasks.next - $off)
+  if $t == &init_task
+    loop_break
+  end
+end
+GDB
+"$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" -batch -x "$tmp/tasks.gdb" \
+	>"$tmp/vm.out" 2>"$tmp/vm.err" &
+vm_pid=$!
+until_ok 30 "gdb-kernel.sh printed no console line" grep -q '^gdb-kernel: console: ' "$tmp/vm.err"
+sock=$(sed -n 's/^gdb-kernel: console: .* //p' "$tmp/vm.err")
+console_open "$sock"
+console_wait 'vmlaunch: boot ok' 30
+# Input typed while the guest still boots is lost: until the shell answers.
+shell_answers() {
+	vm_alive || fail "gdb-kernel.sh exited$(fail_detail)"
+	console_send 'echo "ready=$((40+2))"'
+	sleep 0.3
+	grep -q 'ready=42' "$tmp/console.log"
+}
+until_ok 20 "the guest's shell did not answer" shell_answers
+console_send 'cat /etc/passwd'
+wait_vm_exit 20
+[ "$vm_status" -eq 0 ] || fail "gdb-kernel.sh exited $vm_status$(fail_detail)"
+tasks=$(grep '^task ' "$tmp/vm.out")
+has() { printf '%s\n' "$tasks" | grep -Eqx "task $1" || fail "no task '$1' in the list: $tasks"; }
+has '0 0 swapper -'
+has '1 0 init -'
+has '2 0 kthreadd -'
+has '[0-9]+ 2 kworker/[^ ]+ -'
+shell=$(printf '%s\n' "$tasks" | sed -n 's/^task \([0-9]*\) 1 sh -$/\1/p')
+[ -n "$shell" ] || fail "no shell (sh, a child of init) in the list: $tasks"
+has "[0-9]+ $shell cat \\*"
+[ "$(printf '%s\n' "$tasks" | grep -c '\*$')" -eq 1 ] || fail "not exactly one current task: $tasks"
+! pgrep -f "qemu-system.*$tmp/" >/dev/null || fail "a QEMU is left running: $(pgrep -af "qemu-system.*$tmp/")"
+exit 0
