@@ -4,12 +4,7 @@
 # the default one (bzImage on pc, symbols from the vmlinux next to it,
 # software break); afterwards no QEMU and no temp dir of the script is left.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
+gdb_setup
 
 # run_bt CONFIG BREAK: the batch session; its output in $tmp/out, $tmp/err.
 run_bt() {

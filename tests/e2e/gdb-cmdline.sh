@@ -3,12 +3,7 @@
 # vmlaunch built: the config's append plus root=/dev/vda, console=ttyS0 and,
 # because gdb is set, nokaslr (so the symbols' addresses are the real ones).
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
+gdb_setup
 
 timeout 60 "$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" -batch -ex 'hbreak start_kernel' \
 	-ex c -ex 'printf "cmdline=[%s]\n", boot_command_line' >"$tmp/out" 2>"$tmp/err"

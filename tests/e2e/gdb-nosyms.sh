@@ -4,12 +4,7 @@
 # info, each get one line naming the file and what to do, status 66, and
 # nothing is left behind.  VMLINUX=FILE names the symbols instead.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
+gdb_setup
 mkdir "$tmp/k" || fail "cannot create $tmp/k"
 cp "$top/images/out/bzImage" "$tmp/k/bzImage" || fail "cannot copy the bzImage"
 printf 'kernel = bzImage\nrootfs = %s\n' "$top/images/out/rootfs.ext4" >"$tmp/k/vm.conf"

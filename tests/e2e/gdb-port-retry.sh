@@ -3,12 +3,7 @@
 # chose is in use (status 69).  A wrapper around vmlaunch makes the first
 # port busy just before vmlaunch checks it, so the first try must fail.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
+gdb_setup
 busy_pid=
 trap 'cleanup; [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null' EXIT
 

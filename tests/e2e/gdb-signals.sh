@@ -5,12 +5,7 @@
 # signal).  Ctrl-C in an interactive gdb stops the guest, not the VM, and
 # quitting gdb then stops the VM.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
+gdb_setup
 qemu_of() { pgrep -f "qemu-system.*$tmp/" >/dev/null; }
 no_qemu() { ! qemu_of; }
 has_dir() { ls -d "$tmp"/gdb-kernel.* >/dev/null 2>&1; }

@@ -5,15 +5,7 @@
 # kthreadd (2), the shell on ttyS0, and cat as the current task, a child of
 # that shell.  current_task is a plain variable in this uniprocessor kernel.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
-: >"$tmp/vm.out"
-: >"$tmp/vm.err"
-fail_detail() { printf ': %s' "$(cat "$tmp/vm.err" "$tmp/vm.out")"; }
+gdb_setup
 
 cat >"$tmp/tasks.gdb" <<'GDB'
 break do_sys_openat2 if $_streq(current_task->comm, "cat")
@@ -28,21 +20,7 @@ while 1
   end
 end
 GDB
-"$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" -batch -x "$tmp/tasks.gdb" \
-	>"$tmp/vm.out" 2>"$tmp/vm.err" &
-vm_pid=$!
-until_ok 30 "gdb-kernel.sh printed no console line" grep -q '^gdb-kernel: console: ' "$tmp/vm.err"
-sock=$(sed -n 's/^gdb-kernel: console: .* //p' "$tmp/vm.err")
-console_open "$sock"
-console_wait 'vmlaunch: boot ok' 30
-# Input typed while the guest still boots is lost: until the shell answers.
-shell_answers() {
-	vm_alive || fail "gdb-kernel.sh exited$(fail_detail)"
-	console_send 'echo "ready=$((40+2))"'
-	sleep 0.3
-	grep -q 'ready=42' "$tmp/console.log"
-}
-until_ok 20 "the guest's shell did not answer" shell_answers
+gdb_session -batch -x "$tmp/tasks.gdb"
 console_send 'cat /etc/passwd'
 wait_vm_exit 20
 [ "$vm_status" -eq 0 ] || fail "gdb-kernel.sh exited $vm_status$(fail_detail)"

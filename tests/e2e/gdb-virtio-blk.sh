@@ -4,36 +4,15 @@
 # virtio_queue_rq for the task named dd and reads the request: a read
 # (REQ_OP_READ = 0) of 4096 bytes at sector 8 * SKIP, of disk vda.
 . "$(dirname "$0")/lib.sh"
-command -v gdb >/dev/null || skip "gdb is not installed"
-need_qemu
-need_images
-[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
-TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
-export TMPDIR VMLAUNCH_OPTS
-: >"$tmp/vm.out"
-: >"$tmp/vm.err"
-fail_detail() { printf ': %s' "$(cat "$tmp/vm.err" "$tmp/vm.out")"; }
+gdb_setup
 # A block the boot has not read (the page cache would answer instead), in
 # the 32 MiB disk.
 skip=$((5000 + $$ % 2000))
 
-"$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" -batch \
+gdb_session -batch \
 	-ex 'break virtio_queue_rq if $_streq(current_task->comm, "dd")' -ex c \
 	-ex 'printf "rq: op=%d sector=%d bytes=%d disk=%s by %s\n", bd->rq->cmd_flags & 0xff, bd->rq->__sector, bd->rq->__data_len, bd->rq->q->disk->disk_name, current_task->comm' \
-	-ex bt >"$tmp/vm.out" 2>"$tmp/vm.err" &
-vm_pid=$!
-until_ok 30 "gdb-kernel.sh printed no console line" grep -q '^gdb-kernel: console: ' "$tmp/vm.err"
-sock=$(sed -n 's/^gdb-kernel: console: .* //p' "$tmp/vm.err")
-console_open "$sock"
-console_wait 'vmlaunch: boot ok' 30
-# Input typed while the guest still boots is lost: until the shell answers.
-shell_answers() {
-	vm_alive || fail "gdb-kernel.sh exited$(fail_detail)"
-	console_send 'echo "ready=$((40+2))"'
-	sleep 0.3
-	grep -q 'ready=42' "$tmp/console.log"
-}
-until_ok 20 "the guest's shell did not answer" shell_answers
+	-ex bt
 console_send "dd if=/dev/vda of=/dev/null bs=4096 count=1 skip=$skip"
 wait_vm_exit 20
 [ "$vm_status" -eq 0 ] || fail "gdb-kernel.sh exited $vm_status$(fail_detail)"

@@ -195,3 +195,37 @@ SH
 	tmx new-session -d -s "$name" -x 120 -y 40 "sh '$tmp/$1.sh'" || fail "tmux did not start"
 	ptty=$(tmx display-message -p -t "$name" '#{pane_tty}')
 }
+
+# Tests of scripts/gdb-kernel.sh: gdb and the images present, the script's
+# temp dirs under $tmp (so the test sees what it leaves), TCG.
+gdb_setup() {
+	command -v gdb >/dev/null || skip "gdb is not installed"
+	need_qemu
+	need_images
+	[ -f "$top/images/out/vmlinux" ] || fail "images/out/vmlinux is not built (make images)"
+	TMPDIR=$tmp VMLAUNCH_OPTS="-o accel=tcg"
+	export TMPDIR VMLAUNCH_OPTS
+}
+
+# gdb_session GDB_ARGS...: gdb-kernel.sh on images/mini.conf in the
+# background (as $vm_pid; gdb's output in $tmp/vm.out, the script's in
+# $tmp/vm.err), its console open on fd 3, and the guest's shell answering.
+gdb_session() {
+	: >"$tmp/vm.out"
+	: >"$tmp/vm.err"
+	fail_detail() { printf ': %s' "$(cat "$tmp/vm.err" "$tmp/vm.out")"; }
+	"$top/scripts/gdb-kernel.sh" "$top/images/mini.conf" "$@" >"$tmp/vm.out" 2>"$tmp/vm.err" &
+	vm_pid=$!
+	until_ok 30 "gdb-kernel.sh printed no console line" grep -q '^gdb-kernel: console: ' "$tmp/vm.err"
+	sock=$(sed -n 's/^gdb-kernel: console: .* //p' "$tmp/vm.err")
+	console_open "$sock"
+	console_wait 'vmlaunch: boot ok' 30
+	# Input typed while the guest still boots is lost: until the shell answers.
+	until_ok 20 "the guest's shell did not answer" gdb_shell_answers
+}
+gdb_shell_answers() {
+	vm_alive || fail "gdb-kernel.sh exited$(fail_detail)"
+	console_send 'echo "ready=$((40+2))"'
+	sleep 0.3
+	grep -q 'ready=42' "$tmp/console.log"
+}
