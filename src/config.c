@@ -327,21 +327,25 @@ static int set_net_mac(struct vm_config *cfg, const char *v, const char *base, s
 	return 0;
 }
 
-/* A decimal TCP/UDP port, 1 to 65535, of exactly the N bytes at S. */
+/*
+ * A decimal TCP/UDP port of exactly the N bytes at S: 0 and *PORT set,
+ * 1 for a number out of 1..65535, -1 for anything else.
+ */
 static int parse_port(const char *s, size_t n, unsigned *port)
 {
 	unsigned long v = 0;
 	size_t i;
 
-	if (n == 0 || n > 5)
-		return n > 5 && strspn(s, "0123456789") >= n ? 1 : -1;
+	if (n == 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v < 1 || v > 65535)
-		return 1;       /* a number, out of range */
+		return 1;
 	*port = (unsigned)v;
 	return 0;
 }

@@ -81,10 +81,12 @@ int launch_exec(const struct qemu_cmd *cmd, struct diag *d)
 
 /* ---- run as QEMU's parent, for debug_exit ---- */
 
-static volatile sig_atomic_t qemu_pid;
+static volatile sig_atomic_t qemu_pid, got_signal;
 
+/* A signal for vmlaunch is for the VM: pass it on, and remember it. */
 static void forward_signal(int sig)
 {
+	got_signal = sig;
 	if (qemu_pid > 0)
 		kill((pid_t)qemu_pid, sig);
 }
@@ -96,9 +98,9 @@ static void forward_signal(int sig)
  */
 static int relay_stderr(int fd)
 {
-	char buf[4096], line[32];
+	char buf[4096], line[512];
 	size_t col = 0;
-	int error_seen = 0;
+	int error_seen = 0, out_ok = 1;
 	ssize_t n, i;
 
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
@@ -110,7 +112,8 @@ static int relay_stderr(int fd)
 		for (i = 0; i < n; i++) {
 			if (buf[i] == '\n') {
 				line[col < sizeof(line) ? col : sizeof(line) - 1] = '\0';
-				if (col && !strstr(line, "warning:"))
+				/* "qemu-system-x86_64: [-option: ]warning: ..." */
+				if (col && !strstr(line, "warning: "))
 					error_seen = 1;
 				col = 0;
 			} else if (col < sizeof(line) - 1) {
@@ -119,9 +122,9 @@ static int relay_stderr(int fd)
 				col = sizeof(line);   /* long line: its start is what counts */
 			}
 		}
-		if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-			/* Our stderr is gone: keep draining QEMU's all the same. */
-		}
+		/* If our stderr is gone, keep draining QEMU's all the same. */
+		if (out_ok && write(STDERR_FILENO, buf, (size_t)n) < 0)
+			out_ok = 0;
 	}
 	if (col)
 		error_seen = 1;
@@ -132,6 +135,12 @@ static int debug_exit_status(int wstatus, int qemu_error, struct diag *d)
 {
 	int code;
 
+	if (got_signal) {
+		/* QEMU ends cleanly on SIGTERM: that is no guest verdict. */
+		diag_error(d, NULL, 128 + got_signal, "stopped by signal %d (%s)",
+			   (int)got_signal, strsignal(got_signal));
+		return 128 + got_signal;
+	}
 	if (WIFSIGNALED(wstatus)) {
 		diag_error(d, NULL, 128 + WTERMSIG(wstatus), "QEMU was killed by signal %d (%s)",
 			   WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
@@ -167,6 +176,8 @@ int launch_run(const struct qemu_cmd *cmd, struct diag *d)
 		launch_print(cmd, d->out);
 	}
 	fflush(NULL);
+	/* An ignored SIGCHLD (inherited) would have the kernel reap QEMU for us. */
+	signal(SIGCHLD, SIG_DFL);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "cannot make a pipe: %s", strerror(errno));
 		return EXIT_OSERR;
@@ -199,9 +210,9 @@ int launch_run(const struct qemu_cmd *cmd, struct diag *d)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	/* Ctrl-C on the terminal reaches QEMU itself: the group gets it. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);       /* our stderr may close before QEMU's does */
 	qemu_error = relay_stderr(pipefd[0]);
 	close(pipefd[0]);
 	while (waitpid(pid, &wstatus, 0) < 0) {
@@ -210,5 +221,6 @@ int launch_run(const struct qemu_cmd *cmd, struct diag *d)
 			return EXIT_OSERR;
 		}
 	}
+	qemu_pid = 0;   /* reaped: its pid may be reused */
 	return debug_exit_status(wstatus, qemu_error, d);
 }

@@ -255,7 +255,8 @@ static void check_serial(struct check *c)
 
 /*
  * Can QEMU listen on ADDR:PORT?  0, or the errno of a trial bind.  QEMU and
- * slirp set SO_REUSEADDR, so a port that only has TIME_WAIT leftovers is free.
+ * slirp set SO_REUSEADDR, so a TCP port that only has TIME_WAIT leftovers is
+ * free.
  */
 static int port_busy(const char *addr, unsigned port, int type)
 {
@@ -270,7 +271,8 @@ static int port_busy(const char *addr, unsigned port, int type)
 	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_STREAM)    /* for UDP it would share a port another holds */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		err = errno;
 	close(fd);
@@ -324,12 +326,31 @@ static long sysfs_net_number(const struct check *c, const char *name, const char
 	return strtol(buf, NULL, 0);
 }
 
+#define IFF_TAP_FLAG 0x0002         /* <linux/if_tun.h> IFF_TAP, as sysfs shows tun_flags */
+
+/* Is GID (-1: none) ours, as effective or supplementary group? */
+static int in_group(long gid)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if (gid < 0)
+		return 0;
+	if ((gid_t)gid == getegid())
+		return 1;
+	n = getgroups(256, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == (gid_t)gid)
+			return 1;
+	return 0;
+}
+
 static void check_tap(struct check *c)
 {
 	const char *tap = c->cfg->net_tap;
 	char *dir = xasprintf("%s/%s", c->env->sys_class_net, tap);
 	struct stat st;
-	long owner;
+	long flags, owner, group;
 
 	if (stat(dir, &st) < 0) {
 		report(c, KEY_NET_TAP, SEV_HOST, EXIT_UNAVAILABLE, "net_tap '%s': no such network "
@@ -339,17 +360,21 @@ static void check_tap(struct check *c)
 		return;
 	}
 	free(dir);
-	if (sysfs_net_number(c, tap, "tun_flags") < 0) {
-		report(c, KEY_NET_TAP, SEV_ERROR, EXIT_UNAVAILABLE, "net_tap '%s' is a network "
-		       "device but not a tap device (ip tuntap add dev NAME mode tap makes one)", tap);
+	flags = sysfs_net_number(c, tap, "tun_flags");
+	if (flags < 0 || !(flags & IFF_TAP_FLAG)) {
+		report(c, KEY_NET_TAP, SEV_ERROR, EXIT_UNAVAILABLE, "net_tap '%s' is %s, not a tap "
+		       "device (ip tuntap add dev NAME mode tap makes one)", tap,
+		       flags < 0 ? "a network device" : "a tun device");
 		return;
 	}
 	owner = sysfs_net_number(c, tap, "owner");
-	if (geteuid() != 0 && owner != (long)geteuid())
+	group = sysfs_net_number(c, tap, "group");
+	if (geteuid() != 0 && owner != (long)geteuid() && !in_group(group))
 		report(c, KEY_NET_TAP, SEV_HOST, EXIT_UNAVAILABLE, "net_tap '%s' %s; QEMU running "
 		       "as you cannot attach to it: sudo ip tuntap del dev %s mode tap && sudo ip "
-		       "tuntap add dev %s mode tap user \"$USER\"", tap, owner < 0 ?
-		       "has no owner (only root may use it)" : "belongs to another user", tap, tap);
+		       "tuntap add dev %s mode tap user \"$USER\"", tap, owner < 0 && group < 0 ?
+		       "has no owner or group (it needs CAP_NET_ADMIN)" :
+		       "belongs to another user and group", tap, tap);
 	diag_info(c->d, "net: tap %s%s", tap, sysfs_net_number(c, tap, "carrier") < 0 ?
 		  " (link down on the host side: sudo ip link set it up)" : "");
 }
@@ -428,6 +453,19 @@ static void check_debug(struct check *c)
 		       "(nothing could continue the VM)");
 	if (cfg->gdb_addr) {
 		char *what = xasprintf("gdb %s:%u", cfg->gdb_addr, cfg->gdb_port);
+		size_t i;
+
+		for (i = 0; cfg->net != NET_NONE && i < cfg->nforwards; i++) {
+			const struct forward *f = &cfg->forwards[i];
+
+			if (f->proto == FWD_TCP && f->host_port == cfg->gdb_port &&
+			    (strcmp(f->host_addr, cfg->gdb_addr) == 0 ||
+			     strcmp(f->host_addr, "0.0.0.0") == 0 ||
+			     strcmp(cfg->gdb_addr, "0.0.0.0") == 0))
+				report(c, KEY_GDB, SEV_ERROR, EXIT_CONFIG, "gdb port %u is also "
+				       "the host port of forward tcp:%s:%u-%u: choose another",
+				       cfg->gdb_port, f->host_addr, f->host_port, f->guest_port);
+		}
 
 		check_listen(c, KEY_GDB, what, cfg->gdb_addr, cfg->gdb_port, SOCK_STREAM);
 		free(what);

@@ -49,7 +49,10 @@ expect_busy gdb "gdb 127.0.0.1:$port: host port 127.0.0.1:$port is already in us
 # The same configs start QEMU once the ports are free.
 kill "$tcp_pid" "$udp_pid" 2>/dev/null
 wait "$tcp_pid" "$udp_pid" 2>/dev/null
-"$VMLAUNCH" run -o net=virtio -o forward="tcp:$port-80 udp:$port-53" -o gdb=$port "$tmp/vm.conf" \
+"$VMLAUNCH" run -o net=virtio -o forward="tcp:$port-80 udp:$port-53" "$tmp/vm.conf" \
 	2>"$tmp/err" || fail "free ports: exit $?: $(cat "$tmp/err")"
 [ -e "$tmp/qemu-ran" ] || fail "free ports: QEMU did not start"
+rm -f "$tmp/qemu-ran"
+"$VMLAUNCH" run -o gdb=$port "$tmp/vm.conf" 2>"$tmp/err" || fail "free gdb port: exit $?: $(cat "$tmp/err")"
+[ -e "$tmp/qemu-ran" ] || fail "free gdb port: QEMU did not start"
 exit 0

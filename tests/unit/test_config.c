@@ -275,6 +275,11 @@ static void test_net_keys(void)
 	CHECK_STR(p.cfg.forwards[1].host_addr, "10.1.2.3");
 	CHECK(p.cfg.forwards[2].proto == FWD_TCP && p.cfg.forwards[2].guest_port == 22);
 	done(&p);
+	/* Leading zeros are the same number, however many. */
+	parse(&p, "kernel=k\nforward=000080-0022\n", 29);
+	CHECK(p.errors == 0 && p.cfg.nforwards == 1);
+	CHECK(p.cfg.forwards[0].host_port == 80 && p.cfg.forwards[0].guest_port == 22);
+	done(&p);
 }
 
 /* The default MAC is QEMU's prefix plus the name's hash: stable, and per VM. */
