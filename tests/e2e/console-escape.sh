@@ -9,22 +9,6 @@ command -v tmux >/dev/null || skip "tmux is not installed"
 fake_pid=
 trap 'tmx kill-server 2>/dev/null; [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; cleanup' EXIT
 
-cat >"$tmp/fake.py" <<'PY'
-import os, socket, sys
-path, record = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX)
-s.bind(path + ".new")
-s.listen(1)
-os.rename(path + ".new", path)   # the socket appears only once it listens
-c, _ = s.accept()
-c.sendall(b"fake VM ready\r\n")
-with open(record, "wb", buffering=0) as f:
-    while True:
-        b = c.recv(4096)
-        if not b:
-            break
-        f.write(b)
-PY
 sock=$tmp/fake.sock
 
 fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
@@ -33,10 +17,8 @@ fail_detail() { printf '; pane: %s' "$(tmx capture-pane -p -t "$name" 2>&1)"; }
 # wrapper that saves the terminal's settings before and after and the status.
 session() {
 	opt=${2:-}
-	rm -f "$sock" "$tmp/record"
-	python3 "$tmp/fake.py" "$sock" "$tmp/record" &
-	fake_pid=$!
-	until_ok 10 "the fake socket did not appear" test -S "$sock"
+	rm -f "$tmp/record"
+	fake_vm "$sock" 'fake VM ready\r\n' "$tmp/record" 0
 	console_pane "$1" "$opt"
 	[ -n "$opt" ] && return 0   # --timeout: it may be over before we look
 	until_ok 20 "the console did not put the terminal in raw mode" is_raw

@@ -8,42 +8,11 @@ command -v python3 >/dev/null || skip "python3 is needed for the fake serial soc
 fake_pid=
 trap '[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; cleanup' EXIT
 
-# fake SOCKET GREETING RECORD CLOSE: accept one client, send GREETING
-# (python escapes), then close (CLOSE=1) or record what it sends in RECORD.
-cat >"$tmp/fake.py" <<'PY'
-import os, socket, sys
-path, greet, record, close = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
-s = socket.socket(socket.AF_UNIX)
-s.bind(path + ".new")
-s.listen(1)
-os.rename(path + ".new", path)   # the socket appears only once it listens
-c, _ = s.accept()
-c.sendall(greet.encode().decode("unicode_escape").encode("latin-1"))
-if not close:
-    with open(record, "wb", buffering=0) as f:
-        while True:
-            b = c.recv(4096)
-            if not b:
-                break
-            f.write(b)
-c.close()
-PY
-fake() {
-	rm -f "$1"
-	python3 "$tmp/fake.py" "$@" &
-	fake_pid=$!
-	i=0
-	until [ -S "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && fail "the fake socket $1 did not appear"
-		sleep 0.1
-	done
-}
 sock=$tmp/fake.sock
 
 # --replay: the log first, then what the "VM" sends, then its EOF.
 printf 'old line 1\r\nold line 2\r\n' >"$sock.log"
-fake "$sock" 'live line\r\n' /dev/null 1
+fake_vm "$sock" 'live line\r\n' /dev/null 1
 "$VMLAUNCH" console --replay --timeout 20 "$sock" </dev/null >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ $status -eq 0 ] || fail "replay session: status $status: $(cat "$tmp/err")"
@@ -55,7 +24,7 @@ wait "$fake_pid"
 
 # --replay without a log: one warning, and the session goes on.
 rm -f "$sock.log"
-fake "$sock" 'live only\r\n' /dev/null 1
+fake_vm "$sock" 'live only\r\n' /dev/null 1
 "$VMLAUNCH" console --replay --timeout 20 "$sock" </dev/null >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ $status -eq 0 ] || fail "replay without log: status $status: $(cat "$tmp/err")"
@@ -66,7 +35,7 @@ wait "$fake_pid"
 
 # Pipe mode: input goes to the socket byte for byte, escapes included; after
 # the input ends, output that stays quiet ends the session with 0.
-fake "$sock" 'hello\r\n' "$tmp/record" 0
+fake_vm "$sock" 'hello\r\n' "$tmp/record" 0
 printf 'one\n~.\n\035two\n' | "$VMLAUNCH" console --timeout 20 "$sock" >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ $status -eq 0 ] || fail "pipe mode: status $status: $(cat "$tmp/err")"
@@ -77,7 +46,7 @@ printf 'one\n~.\n\035two\n' | cmp -s - "$tmp/record" ||
 	fail "the socket got other bytes than the input: $(od -c "$tmp/record" | head)"
 
 # --timeout: a silent VM and an input that never ends.
-fake "$sock" '' "$tmp/record" 0
+fake_vm "$sock" '' "$tmp/record" 0
 mkfifo "$tmp/in"
 exec 4<>"$tmp/in"
 start=$(date +%s)

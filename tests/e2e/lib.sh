@@ -229,3 +229,33 @@ gdb_shell_answers() {
 	sleep 0.3
 	grep -q 'ready=42' "$tmp/console.log"
 }
+
+# fake_vm SOCKET GREETING RECORD CLOSE: a fake serial socket (python) in the
+# background as $fake_pid: it accepts one client, sends GREETING (python
+# escapes), then closes (CLOSE=1) or records what it gets in RECORD.  The
+# test kills $fake_pid in its EXIT trap.
+fake_vm() {
+	command -v python3 >/dev/null || skip "python3 is needed for the fake serial socket"
+	cat >"$tmp/fake.py" <<'PY'
+import os, socket, sys
+path, greet, record, close = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+s = socket.socket(socket.AF_UNIX)
+s.bind(path + ".new")
+s.listen(1)
+os.rename(path + ".new", path)   # the socket appears only once it listens
+c, _ = s.accept()
+c.sendall(greet.encode().decode("unicode_escape").encode("latin-1"))
+if not close:
+    with open(record, "wb", buffering=0) as f:
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            f.write(b)
+c.close()
+PY
+	rm -f "$1"
+	python3 "$tmp/fake.py" "$@" &
+	fake_pid=$!
+	until_ok 10 "the fake socket $1 did not appear" test -S "$1"
+}

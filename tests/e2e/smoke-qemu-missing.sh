@@ -6,11 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 smoke_setup
 
-vmtest() {
-	"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 30 "$@" images/busybox.conf \
-		>"$tmp/out" 2>"$tmp/err"
-	status=$?
-}
 nothing_left() {
 	[ -z "$(ls -A "$TMPDIR")" ] || fail "$1: left behind in TMPDIR: $(ls -A "$TMPDIR")"
 }
