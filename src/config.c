@@ -460,11 +460,9 @@ static int set_forward(struct vm_config *cfg, const char *v, const char *base, s
 			goto fail;
 		for (i = 0; i < n; i++) {
 			if (forwards_clash(&fw[i], &fw[n])) {
-				sb_addf(why, "forward: two rules use host port %s:%u/%s "
-					"(the %zu%s and the %zu%s)", fw[n].host_addr, fw[n].host_port,
-					fwd_proto_names[fw[n].proto], i + 1,
-					i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", n + 1,
-					n == 1 ? "nd" : n == 2 ? "rd" : "th");
+				sb_addf(why, "forward: rules %zu and %zu both use host port "
+					"%s:%u/%s", i + 1, n + 1, fw[n].host_addr, fw[n].host_port,
+					fwd_proto_names[fw[n].proto]);
 				goto fail;
 			}
 		}

@@ -91,6 +91,13 @@ static void forward_signal(int sig)
 		kill((pid_t)qemu_pid, sig);
 }
 
+/* A non-empty line of QEMU's that is not "prog: [-option: ]warning: ...". */
+static int is_error_line(char *line, size_t len)
+{
+	line[len] = '\0';
+	return len && !strstr(line, "warning: ");
+}
+
 /*
  * Copy QEMU's stderr to ours and note whether QEMU said anything but a
  * warning: an exit status of 1 with an error message is QEMU failing, not
@@ -103,31 +110,20 @@ static int relay_stderr(int fd)
 	int error_seen = 0, out_ok = 1;
 	ssize_t n, i;
 
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
 		for (i = 0; i < n; i++) {
 			if (buf[i] == '\n') {
-				line[col < sizeof(line) ? col : sizeof(line) - 1] = '\0';
-				/* "qemu-system-x86_64: [-option: ]warning: ..." */
-				if (col && !strstr(line, "warning: "))
-					error_seen = 1;
+				error_seen |= is_error_line(line, col);
 				col = 0;
 			} else if (col < sizeof(line) - 1) {
-				line[col++] = buf[i];
-			} else {
-				col = sizeof(line);   /* long line: its start is what counts */
+				line[col++] = buf[i];   /* a long line: its start is what counts */
 			}
 		}
 		/* If our stderr is gone, keep draining QEMU's all the same. */
-		if (out_ok && write(STDERR_FILENO, buf, (size_t)n) < 0)
+		if (n > 0 && out_ok && write(STDERR_FILENO, buf, (size_t)n) < 0)
 			out_ok = 0;
 	}
-	if (col)
-		error_seen = 1;
+	error_seen |= is_error_line(line, col);   /* a last line without its newline */
 	return error_seen;
 }
 

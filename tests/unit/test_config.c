@@ -319,8 +319,8 @@ static void test_net_errors(void)
 	expect_error("kernel=k\nforward=1.2.3.256:80-80\n", "vmlaunch: t.conf:2: forward '1.2.3.256:80-80': the host "
 		     "address is not an IPv4 address such as 127.0.0.1");
 	/* The same port on 0.0.0.0 clashes with every address; tcp and udp do not. */
-	expect_error("kernel=k\nforward=\"10.0.0.1:80-80 0.0.0.0:80-81\"\n", "vmlaunch: t.conf:2: forward: two rules "
-		     "use host port 0.0.0.0:80/tcp (the 1st and the 2nd)");
+	expect_error("kernel=k\nforward=\"10.0.0.1:80-80 0.0.0.0:80-81\"\n", "vmlaunch: t.conf:2: forward: rules 1 "
+		     "and 2 both use host port 0.0.0.0:80/tcp");
 	expect_error("kernel=k\ngdb=:1234\n", "vmlaunch: t.conf:2: gdb ':1234': the host is not an IPv4 address such as 127.0.0.1");
 	expect_error("kernel=k\ngdb=0\n", "vmlaunch: t.conf:2: gdb '0': port out of range: 1 to 65535");
 }
