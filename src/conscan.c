@@ -1,0 +1,323 @@
+#include "conscan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- printable text ---- */
+
+/* Length of the valid UTF-8 sequence at S (N bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t len, i;
+	unsigned long c;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Bytes of the escape sequence at S (N bytes, S[0] is ESC). */
+static size_t escape_len(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 2)
+		return n;
+	if (s[1] == '[') {              /* CSI: parameters, then a final byte */
+		for (i = 2; i < n; i++)
+			if (s[i] >= 0x40 && s[i] <= 0x7e)
+				return i + 1;
+		return n;
+	}
+	if (s[1] == ']') {              /* OSC: up to BEL or ESC \ */
+		for (i = 2; i < n; i++) {
+			if (s[i] == 0x07)
+				return i + 1;
+			if (s[i] == 0x1b && i + 1 < n && s[i + 1] == '\\')
+				return i + 2;
+		}
+		return n;
+	}
+	return 2;
+}
+
+void conscan_sanitize(struct strbuf *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k = 0;
+	unsigned long cp = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == 0x1b) {
+			i += escape_len(s + i, n - i);
+		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			sb_addc(out, (char)c);
+			i++;
+		} else if (c >= 0x80 && (k = utf8_len(s + i, n - i, &cp)) && cp >= 0xa0) {
+			sb_add(out, str + i, k);
+			i += k;
+		} else {
+			sb_addc(out, '?');
+			i += c >= 0x80 && k ? k : 1;   /* a C1 control is one '?' */
+		}
+	}
+}
+
+/* ---- the tail ---- */
+
+static void tail_push(struct conscan *s)
+{
+	s->tail[s->tail_next] = s->cur;
+	s->tail_next = (s->tail_next + 1) % CONSCAN_TAIL_LINES;
+	if (s->tail_count < CONSCAN_TAIL_LINES)
+		s->tail_count++;
+	s->cur.len = 0;
+	s->cur.cut = 0;
+}
+
+static void tail_add(struct conscan *s, char c)
+{
+	if (s->cr_pending) {
+		s->cr_pending = 0;
+		if (c != '\n') {         /* a lone CR: the line starts again */
+			s->cur.len = 0;
+			s->cur.cut = 0;
+		}
+	}
+	if (c == '\r') {
+		s->cr_pending = 1;
+	} else if (c == '\n') {
+		tail_push(s);
+	} else if (s->cur.len < CONSCAN_TAIL_WIDTH) {
+		s->cur.text[s->cur.len++] = c;
+	} else {
+		s->cur.cut = 1;
+	}
+}
+
+static void tail_line(struct strbuf *sb, const struct scan_tail_line *l)
+{
+	conscan_sanitize(sb, l->text, l->len);
+	if (l->cut)
+		sb_adds(sb, " [...]");
+}
+
+char *conscan_tail(const struct conscan *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, first = (s->tail_next + CONSCAN_TAIL_LINES - s->tail_count) % CONSCAN_TAIL_LINES;
+	size_t keep = s->tail_count;
+
+	/* The line being printed counts as one of the last lines. */
+	if (s->cur.len && keep == CONSCAN_TAIL_LINES) {
+		first = (first + 1) % CONSCAN_TAIL_LINES;
+		keep--;
+	}
+	for (i = 0; i < keep; i++) {
+		tail_line(&sb, &s->tail[(first + i) % CONSCAN_TAIL_LINES]);
+		sb_addc(&sb, '\n');
+	}
+	if (s->cur.len) {
+		tail_line(&sb, &s->cur);
+		sb_addc(&sb, '\n');
+	}
+	if (!sb.buf)
+		sb_adds(&sb, "");
+	return sb_detach(&sb);
+}
+
+/* ---- steps ---- */
+
+void conscan_init(struct conscan *s, const struct scan_rules *rules,
+		  void (*send)(void *ctx, const char *bytes, size_t n), void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->rules = rules;
+	s->send = send;
+	s->ctx = ctx;
+}
+
+static void set_result(struct conscan *s, enum scan_result r, const char *what,
+		       const char *text, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (s->result != SCAN_RUNNING)
+		return;
+	s->result = r;
+	if (!what)
+		return;
+	sb_adds(&sb, what);
+	if (text) {
+		if (n > CONSCAN_TAIL_WIDTH)
+			n = CONSCAN_TAIL_WIDTH;
+		conscan_sanitize(&sb, text, n);
+	}
+	/* Cut on a character boundary: sanitized text is ASCII or whole UTF-8. */
+	n = sb.len < sizeof(s->reason) ? sb.len : sizeof(s->reason) - 1;
+	while (n < sb.len && n && ((unsigned char)sb.buf[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(s->reason, sb.buf, n);
+	s->reason[n] = '\0';
+	sb_release(&sb);
+}
+
+void conscan_fail(struct conscan *s, const char *reason)
+{
+	set_result(s, SCAN_FAIL, reason, NULL, 0);
+}
+
+static unsigned count_lines(const char *wire)
+{
+	unsigned n = 0;
+
+	for (; *wire; wire++)
+		n += *wire == '\n';
+	return n;
+}
+
+static void do_send(struct conscan *s, const struct scan_step *st)
+{
+	size_t n = strlen(st->wire);
+
+	if (s->send)
+		s->send(s->ctx, st->wire, n);
+	/* What is left of this chunk was printed before the guest saw the text. */
+	s->echo_armed = 1;
+	s->echo_lines = count_lines(st->wire);
+}
+
+static int skipping(const struct conscan *s)
+{
+	return s->echo_armed || s->echo_lines;
+}
+
+static void status_step(struct conscan *s, const regmatch_t *m)
+{
+	const char *p = s->line + s->consumed + m[1].rm_so;
+	const char *end = s->line + s->consumed + m[1].rm_eo;
+	unsigned long status = 0;
+
+	for (; p < end && status < 1000; p++)
+		status = status * 10 + (unsigned long)(*p - '0');
+	if (status != 0) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "the guest command exited with status %lu", status);
+		set_result(s, SCAN_FAIL, what, NULL, 0);
+	}
+}
+
+/* Run steps on the current line as far as they match. */
+static void match_steps(struct conscan *s, int partial)
+{
+	const struct scan_rules *r = s->rules;
+
+	s->tried = s->len;
+	while (s->result == SCAN_RUNNING && s->step < r->nsteps && !skipping(s)) {
+		const struct scan_step *st = &r->steps[s->step];
+		regmatch_t m[2];
+		int flags = (s->consumed ? REG_NOTBOL : 0) | (partial ? REG_NOTEOL : 0);
+
+		if (st->kind == SCAN_SEND) {
+			s->step++;
+			do_send(s, st);
+			continue;
+		}
+		s->line[s->len] = '\0';
+		if (regexec(&st->re, s->line + s->consumed, 2, m, flags) != 0)
+			return;
+		if (st->captures_status && m[1].rm_so >= 0)
+			status_step(s, m);
+		s->consumed += (size_t)m[0].rm_eo;
+		s->step++;
+	}
+	if (s->result == SCAN_RUNNING && s->step == r->nsteps)
+		set_result(s, SCAN_PASS, NULL, NULL, 0);
+}
+
+static void check_fails(struct conscan *s)
+{
+	const struct scan_rules *r = s->rules;
+	size_t i;
+
+	s->line[s->len] = '\0';
+	for (i = 0; i < r->nfails && s->result == SCAN_RUNNING; i++)
+		if (regexec(&r->fails[i], s->line, 0, NULL, 0) == 0)
+			set_result(s, SCAN_FAIL, i < r->nuser_fails ? "--fail pattern matched: " :
+				   "the guest reported a kernel failure: ", s->line, s->len);
+}
+
+static void end_line(struct conscan *s)
+{
+	check_fails(s);
+	if (!s->echo_armed && s->echo_lines)
+		s->echo_lines--;          /* a line of the echo: not for the steps */
+	else if (!skipping(s))
+		match_steps(s, 0);
+	s->len = s->consumed = s->tried = 0;
+}
+
+/* A line longer than the window: check it, then keep its second half. */
+static void slide(struct conscan *s)
+{
+	size_t half = CONSCAN_LINE_MAX / 2;
+
+	check_fails(s);
+	if (!skipping(s))
+		match_steps(s, 1);
+	memmove(s->line, s->line + half, s->len - half);
+	s->len -= half;
+	s->consumed = s->consumed > half ? s->consumed - half : 0;
+	s->tried = s->tried > half ? s->tried - half : 0;
+}
+
+void conscan_feed(struct conscan *s, const char *buf, size_t n)
+{
+	size_t i;
+
+	s->echo_armed = 0;   /* this chunk may hold the echo */
+	s->bytes += n;
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		tail_add(s, c);
+		if (s->result != SCAN_RUNNING || c == '\r')
+			continue;
+		if (c == '\n') {
+			end_line(s);
+			continue;
+		}
+		if (s->len == CONSCAN_LINE_MAX)
+			slide(s);
+		s->line[s->len++] = c ? c : ' ';
+	}
+	/* A prompt has no line end: try the steps on the line so far. */
+	if (s->result == SCAN_RUNNING && !skipping(s) && s->len > s->tried)
+		match_steps(s, 1);
+}
