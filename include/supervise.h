@@ -16,9 +16,9 @@ struct child {
 
 /*
  * Fork and exec ARGV in a new process group, stdin from /dev/null, stdout
- * and stderr into LOG_PATH.  Returns 0, or -1 with errno.
+ * and stderr into LOG_FD (-1: inherited).  Returns 0, or -1 with errno.
  */
-int child_spawn(struct child *c, char *const argv[], const char *log_path);
+int child_spawn(struct child *c, char *const argv[], int log_fd);
 
 /* Reap C if it has exited; returns 1 when it is (or was already) reaped. */
 int child_poll(struct child *c);
@@ -29,7 +29,20 @@ int child_poll(struct child *c);
  */
 void child_stop(struct child *c, const char *monitor_path, int grace_ms);
 
-/* Block SIGINT, SIGTERM, SIGHUP, SIGCHLD and return a signalfd for them. */
+/* child_stop for N children at once: the grace periods run side by side. */
+void children_stop(struct child *const *cs, const char *const *monitors, size_t n,
+		   int grace_ms);
+
+/*
+ * Ask the HMP monitor at PATH "info status"; the answer's "VM status: ..."
+ * line goes in BUF.  0, or -1 when there was no answer within MS.
+ */
+int monitor_status(const char *path, char *buf, size_t n, int ms);
+
+/*
+ * Block the signals that end vmlaunch by default (INT, TERM, HUP, QUIT,
+ * USR1, USR2, ALRM, VTALRM, PROF, XCPU) and SIGCHLD; a signalfd for them.
+ */
 int signals_open(void);
 /* The next pending signal number from FD, or 0. */
 int signals_read(int fd);

@@ -1,12 +1,17 @@
 /*
  * vmlaunch test.  Everything that can be wrong with the command line or the
- * configs is reported before any VM starts.  Then every run is driven from
- * one poll loop: the serial connections, a signalfd (SIGCHLD, SIGINT,
- * SIGTERM, SIGHUP) and the deadlines.  After each result QEMU is stopped
- * (monitor "quit", SIGTERM, SIGKILL) and reaped; nothing of a run is left.
+ * configs is reported before anything is created or started; while the
+ * configs are read, a signal ends vmlaunch at once (there is nothing to
+ * clean up yet).  Then every run is driven from one poll loop: the serial
+ * connections of the running jobs, a signalfd and the deadlines.  After
+ * each result QEMU is stopped (monitor "quit", SIGTERM, SIGKILL) and
+ * reaped, and the run's private directory is removed through the
+ * descriptor it was created with.  The console is read by conscan, so
+ * memory and CPU stay bounded whatever the guest prints.
  */
 #include "smoke.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,13 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "conscan.h"
 #include "exitcodes.h"
 #include "overlay.h"
 #include "qemu_argv.h"
@@ -34,26 +42,19 @@
 #define DEFAULT_READY "vmlaunch: boot ok"
 #define BUILTIN_FAIL "Kernel panic|BUG:|Oops"
 #define EXIT_MARKER "vmlaunch-exit=([0-9]+)"
-#define PENDING_MAX (1 << 20)
-#define TAIL_LINES 15
 #define GRACE_MS 2000
-
-enum step_kind { STEP_EXPECT, STEP_SEND };
-
-struct step {
-	enum step_kind kind;
-	const char *text;
-	regex_t re;           /* STEP_EXPECT */
-	int captures_status;  /* the --exit-status marker */
-};
+#define RUN_PREFIX "vmlaunch-test."
+#define DISK_LOW_BYTES (1024 * 1024)   /* below this, ask QEMU whether it paused */
 
 struct options {
-	struct step *steps;   /* steps[0] waits for the boot marker */
+	struct scan_step *steps;   /* steps[0] waits for the boot marker */
 	size_t nsteps;
-	regex_t *fails;       /* --fail patterns, then the built-in one */
+	regex_t *fails;            /* --fail patterns, then the built-in one */
 	const char **fail_texts;
 	size_t nfails;
 	size_t ncompiled_steps, ncompiled_fails;
+	struct scan_rules rules;
+	struct strvec wires;       /* what each --send types */
 	int exit_status;
 	unsigned timeout;
 	unsigned jobs;
@@ -66,20 +67,25 @@ struct options {
 
 enum outcome { OUT_NONE, OUT_PASS, OUT_FAIL, OUT_TIMEOUT };
 
+/* The test's own context: TMPDIR, opened once. */
+struct where {
+	const char *tmpdir;
+	int tmpfd;
+};
+
 struct run {
 	const char *config;
 	struct vm_config cfg;
-	char *dir;                /* private: sockets, logs */
+	char *dir;                /* the private directory, NULL until started */
+	int dirfd, lockfd;        /* the directory as created, and its lock */
 	struct child qemu;
-	int fd;                   /* serial connection, -1 until connected */
-	size_t step;
-	struct strbuf pending;    /* output not yet consumed by a step */
-	struct strbuf line;       /* the line being received, for --fail */
-	struct strbuf all;        /* the whole console output */
-	double start, seconds;
+	int fd;                   /* serial connection: -1 until connected, -2 closed */
+	struct conscan scan;
+	double start, seconds, next_disk_check;
 	enum outcome outcome;
 	char *reason;
 	int running;
+	int setup_failed;         /* its directory, overlay or log could not be made */
 };
 
 /* ---- options ---- */
@@ -111,9 +117,9 @@ static int compile(struct diag *d, regex_t *re, const char *pattern)
 	return -1;
 }
 
-static struct step *add_step(struct options *o, enum step_kind kind, const char *text)
+static struct scan_step *add_step(struct options *o, enum scan_step_kind kind, const char *text)
 {
-	struct step *s;
+	struct scan_step *s;
 
 	o->steps = xrealloc(o->steps, (o->nsteps + 1) * sizeof(*o->steps));
 	s = &o->steps[o->nsteps++];
@@ -136,61 +142,67 @@ static int parse_number(const char *s, unsigned min, unsigned max, unsigned *out
 	return 0;
 }
 
+/* Options that take a value; 1 when A was one, -1 on a usage error. */
+static int value_option(struct options *o, const char *a, const char *v, int *sends,
+			struct diag *d)
+{
+	if (strcmp(a, "--expect") == 0) {
+		add_step(o, SCAN_EXPECT, v);
+	} else if (strcmp(a, "--send") == 0) {
+		add_step(o, SCAN_SEND, v);
+		(*sends)++;
+	} else if (strcmp(a, "--fail") == 0) {
+		o->fail_texts = xrealloc(o->fail_texts, (o->nfails + 1) * sizeof(char *));
+		o->fail_texts[o->nfails++] = v;
+	} else if (strcmp(a, "--timeout") == 0) {
+		if (parse_number(v, 1, 86400, &o->timeout) < 0)
+			return usage_error(d, "--timeout '%s' is not a number of seconds (1 to 86400)", v), -1;
+	} else if (strcmp(a, "-j") == 0) {
+		if (parse_number(v, 1, 64, &o->jobs) < 0)
+			return usage_error(d, "-j '%s' is not a number from 1 to 64", v), -1;
+	} else if (strcmp(a, "--transcript") == 0) {
+		o->transcript = v;
+	} else if (strcmp(a, "--junit") == 0) {
+		o->junit = v;
+	} else if (strcmp(a, "-o") == 0) {
+		strvec_push(&o->overrides, v);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Returns 0 or the exit status for a usage error. */
 static int parse_options(int argc, char **argv, struct options *o, struct diag *d)
 {
 	const char *ready = DEFAULT_READY;
-	int i, sends = 0, options_done = 0;
+	int i, sends = 0, options_done = 0, r;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 60;
 	o->jobs = 1;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
-	add_step(o, STEP_EXPECT, NULL);   /* the boot marker; pattern set below */
+	add_step(o, SCAN_EXPECT, NULL);   /* the boot marker; pattern set below */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (options_done || a[0] != '-' || !a[1]) {
 			o->configs[o->nconfigs++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "--") == 0) {
+		} else if (strcmp(a, "--") == 0) {
 			options_done = 1;
-			continue;
-		}
-		if (strcmp(a, "--exit-status") == 0) {
+		} else if (strcmp(a, "--exit-status") == 0) {
 			o->exit_status = 1;
-			continue;
-		}
-		if (strcmp(a, "-q") == 0 || strcmp(a, "-v") == 0) {
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "-v") == 0) {
 			*(a[1] == 'q' ? &d->quiet : &d->verbose) = 1;
-			continue;
-		}
-		if (!v)
+		} else if (!v) {
 			return usage_error(d, "option %s needs a value", a);
-		i++;
-		if (strcmp(a, "--ready") == 0) {
+		} else if (strcmp(a, "--ready") == 0) {
 			ready = v;
-		} else if (strcmp(a, "--expect") == 0) {
-			add_step(o, STEP_EXPECT, v);
-		} else if (strcmp(a, "--send") == 0) {
-			add_step(o, STEP_SEND, v);
-			sends++;
-		} else if (strcmp(a, "--fail") == 0) {
-			o->fail_texts = xrealloc(o->fail_texts, (o->nfails + 1) * sizeof(char *));
-			o->fail_texts[o->nfails++] = v;
-		} else if (strcmp(a, "--timeout") == 0) {
-			if (parse_number(v, 1, 86400, &o->timeout) < 0)
-				return usage_error(d, "--timeout '%s' is not a number of seconds (1 to 86400)", v);
-		} else if (strcmp(a, "-j") == 0) {
-			if (parse_number(v, 1, 64, &o->jobs) < 0)
-				return usage_error(d, "-j '%s' is not a number from 1 to 64", v);
-		} else if (strcmp(a, "--transcript") == 0) {
-			o->transcript = v;
-		} else if (strcmp(a, "--junit") == 0) {
-			o->junit = v;
-		} else if (strcmp(a, "-o") == 0) {
-			strvec_push(&o->overrides, v);
+			i++;
+		} else if ((r = value_option(o, a, v, &sends, d)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			i++;
 		} else {
 			return usage_error(d, "unknown option '%s'", a);
 		}
@@ -201,8 +213,39 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 		return usage_error(d, "--exit-status needs a --send whose status to report");
 	o->steps[0].text = ready;
 	if (o->exit_status)
-		add_step(o, STEP_EXPECT, EXIT_MARKER)->captures_status = 1;
+		add_step(o, SCAN_EXPECT, EXIT_MARKER)->captures_status = 1;
 	return 0;
+}
+
+/* --exit-status reports the status of the last --send, whatever follows it. */
+static int is_last_send(const struct options *o, size_t i)
+{
+	while (++i < o->nsteps)
+		if (o->steps[i].kind == SCAN_SEND)
+			return 0;
+	return 1;
+}
+
+/*
+ * What each --send types.  Under --exit-status the last one runs with its
+ * standard input from /dev/null and is followed, in the same compound
+ * command, by the marker: a command that reads its input gets end of file
+ * instead of swallowing the marker line.
+ */
+static void make_wires(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsteps; i++) {
+		if (o->steps[i].kind != SCAN_SEND)
+			continue;
+		if (o->exit_status && is_last_send(o, i))
+			strvec_pushf(&o->wires, "{ %s\n} </dev/null; echo \"vmlaunch-exit=$?\"\n",
+				     o->steps[i].text);
+		else
+			strvec_pushf(&o->wires, "%s\n", o->steps[i].text);
+		o->steps[i].wire = o->wires.v[o->wires.n - 1];
+	}
 }
 
 /* Compile every pattern; an invalid one is a usage error, before anything runs. */
@@ -211,7 +254,7 @@ static int compile_patterns(struct options *o, struct diag *d)
 	size_t i;
 
 	for (i = 0; i < o->nsteps; i++, o->ncompiled_steps++)
-		if (o->steps[i].kind == STEP_EXPECT && compile(d, &o->steps[i].re, o->steps[i].text))
+		if (o->steps[i].kind == SCAN_EXPECT && compile(d, &o->steps[i].re, o->steps[i].text))
 			return EXIT_USAGE;
 	o->fails = xcalloc(o->nfails + 1, sizeof(*o->fails));
 	for (i = 0; i < o->nfails; i++, o->ncompiled_fails++)
@@ -220,6 +263,12 @@ static int compile_patterns(struct options *o, struct diag *d)
 	if (compile(d, &o->fails[o->nfails], BUILTIN_FAIL))
 		return EXIT_INTERNAL;
 	o->ncompiled_fails++;
+	make_wires(o);
+	o->rules.steps = o->steps;
+	o->rules.nsteps = o->nsteps;
+	o->rules.fails = o->fails;
+	o->rules.nfails = o->nfails + 1;
+	o->rules.nuser_fails = o->nfails;
 	return 0;
 }
 
@@ -228,7 +277,7 @@ static void free_options(struct options *o)
 	size_t i;
 
 	for (i = 0; i < o->ncompiled_steps; i++)
-		if (o->steps[i].kind == STEP_EXPECT)
+		if (o->steps[i].kind == SCAN_EXPECT)
 			regfree(&o->steps[i].re);
 	for (i = 0; i < o->ncompiled_fails; i++)
 		regfree(&o->fails[i]);
@@ -236,6 +285,7 @@ static void free_options(struct options *o)
 	free(o->fails);
 	free(o->fail_texts);
 	free(o->configs);
+	strvec_clear(&o->wires);
 	strvec_clear(&o->overrides);
 }
 
@@ -258,42 +308,35 @@ static void set_outcome(struct run *r, enum outcome out, const char *fmt, ...)
 	}
 }
 
-/* Load and validate one config for a supervised run in its own directory. */
+/*
+ * Load and validate one config.  Nothing is created yet: the private
+ * console (a socket in the run's directory) is set up when the run starts,
+ * so validation sees a console that adds console= but no socket path.
+ */
 static int prepare(struct run *r, const struct options *o, const char *cwd,
-		   const struct host_env *env, struct diag *d)
+		   const struct where *w, const struct host_env *env, struct diag *d)
 {
-	const char *tmpdir = getenv("TMPDIR");
+	struct sockaddr_un sa;
 	size_t i;
 
 	r->fd = -1;
+	r->dirfd = r->lockfd = -1;
 	config_init(&r->cfg, r->config, cwd);
-	r->dir = xasprintf("%s/vmlaunch-test.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp(r->dir)) {
-		diag_error(d, NULL, EXIT_OSERR, "cannot create a directory in %s: %s",
-			   tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-		free(r->dir);
-		r->dir = NULL;
-		return d->status;
-	}
 	if (config_parse_file(&r->cfg, d))
 		return d->status;
 	for (i = 0; i < o->overrides.n; i++)
 		config_override(&r->cfg, o->overrides.v[i], cwd, d);
 	if (d->errors || config_finish(&r->cfg, d))
 		return d->status;
-	/* The console is ours: a private socket QEMU waits on, with a log. */
-	r->cfg.serial = SERIAL_SOCKET;
-	free(r->cfg.serial_path);
-	r->cfg.serial_path = xasprintf("%s/serial.sock", r->dir);
-	free(r->cfg.serial_log);
-	r->cfg.serial_log = xasprintf("%s/serial.sock.log", r->dir);
-	r->cfg.serial_wait = 1;
-	r->cfg.monitor_path = xasprintf("%s/monitor.sock", r->dir);
-	if (strlen(r->cfg.monitor_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/monitor.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
-			   "sockets: use a shorter one", tmpdir && *tmpdir ? tmpdir : "/tmp");
+			   "sockets: use a shorter one", w->tmpdir);
 		return d->status;
 	}
+	r->cfg.serial = SERIAL_STDIO;
+	free(r->cfg.serial_path);
+	free(r->cfg.serial_log);
+	r->cfg.serial_path = r->cfg.serial_log = NULL;
 	if (!r->cfg.s[KEY_SNAPSHOT].set)
 		r->cfg.snapshot = 1;
 	if (config_validate(&r->cfg, VALIDATE_STRICT, env, d))
@@ -301,51 +344,218 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 	return 0;
 }
 
-static void remove_dir(const char *dir)
+static const char *const run_files[] = {
+	"serial.sock", "serial.sock.log", "monitor.sock", "qemu.log", "lock", "lock.new",
+};
+
+/*
+ * Remove a run directory through DIRFD, the descriptor it was created or
+ * found with, and its name NAME in the directory TMPFD: a directory that
+ * was swapped for a symlink meanwhile is not followed.
+ */
+static void remove_run_dir(int tmpfd, const char *name, int dirfd)
 {
-	static const char *const names[] = { "serial.sock", "serial.sock.log", "monitor.sock",
-					     "qemu.log" };
 	size_t i;
 
-	if (!dir)
-		return;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *p = xasprintf("%s/%s", dir, names[i]);
-
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
+	for (i = 0; i < sizeof(run_files) / sizeof(run_files[0]); i++)
+		unlinkat(dirfd, run_files[i], 0);
+	unlinkat(tmpfd, name, AT_REMOVEDIR);
 }
 
-static int start(struct run *r, struct diag *d)
+static const char *base_name(const char *path)
 {
-	struct qemu_cmd cmd = QEMU_CMD_INIT;
-	char *log = xasprintf("%s/qemu.log", r->dir);
-	int overlay = -1, rc;
+	const char *slash = strrchr(path, '/');
 
-	r->start = now_seconds();   /* also for the report of a failed start */
+	return slash ? slash + 1 : path;
+}
+
+static void run_dir_close(struct run *r, const struct where *w)
+{
+	if (r->dirfd < 0)
+		return;
+	remove_run_dir(w->tmpfd, base_name(r->dir), r->dirfd);
+	close(r->dirfd);
+	if (r->lockfd >= 0)
+		close(r->lockfd);
+	r->dirfd = r->lockfd = -1;
+}
+
+/*
+ * Is NAME (in TMPFD) the directory of a run whose vmlaunch is gone?  Its
+ * lock is free then.  Returns its descriptor, or -1.
+ */
+static int stale_run_dir(int tmpfd, const char *name)
+{
+	struct stat st;
+	int fd, lock;
+
+	fd = openat(tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		close(fd);
+		return -1;
+	}
+	lock = openat(fd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if (lock >= 0)
+			close(lock);
+		close(fd);
+		return -1;
+	}
+	close(lock);
+	return fd;
+}
+
+/* Directories of runs whose vmlaunch was killed (SIGKILL) are removed now. */
+static void clean_stale_runs(const struct where *w, struct diag *d)
+{
+	int fd = dup(w->tmpfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		int run;
+
+		if (strncmp(e->d_name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0)
+			continue;
+		run = stale_run_dir(w->tmpfd, e->d_name);
+		if (run < 0)
+			continue;
+		remove_run_dir(w->tmpfd, e->d_name, run);
+		close(run);
+		diag_info(d, "test: removed %s/%s, left by a vmlaunch test that was killed",
+			  w->tmpdir, e->d_name);
+	}
+	closedir(dir);
+}
+
+/*
+ * The run's private directory: made owner-only by mkdtemp, checked on its
+ * descriptor, and locked (the lock's holder proves the run is alive; it is
+ * taken before the lock gets its name, so no one sees it unlocked).
+ */
+static int run_dir_open(struct run *r, const struct where *w)
+{
+	struct stat st;
+	int fd;
+
+	r->dir = xasprintf("%s/" RUN_PREFIX "XXXXXX", w->tmpdir);
+	if (!mkdtemp(r->dir)) {
+		free(r->dir);
+		r->dir = NULL;
+		return -1;
+	}
+	r->dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->dirfd < 0)
+		return -1;
+	if (fstat(r->dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		errno = EPERM;
+		return -1;
+	}
+	fd = openat(r->dirfd, "lock.new", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	r->lockfd = fd;
+	if (flock(fd, LOCK_EX) < 0 || renameat(r->dirfd, "lock.new", r->dirfd, "lock") < 0)
+		return -1;
+	return 0;
+}
+
+/* A new file in the run's directory; CLOEXEC 0 for a descriptor QEMU inherits. */
+static int run_file(const struct run *r, const char *name, int cloexec)
+{
+	return openat(r->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
+		      (cloexec ? O_CLOEXEC : 0), 0600);
+}
+
+/* The run's directory, console and overlay; -1 with the reason set. */
+static int setup(struct run *r, const struct where *w, int *qemu_log, int *serial_log,
+		 int *overlay)
+{
+	const char *why;
+
+	if (run_dir_open(r, w) < 0) {
+		set_outcome(r, OUT_FAIL, "cannot create its directory in %s: %s", w->tmpdir,
+			    strerror(errno));
+		return -1;
+	}
+	*qemu_log = run_file(r, "qemu.log", 1);
+	*serial_log = *qemu_log < 0 ? -1 : run_file(r, "serial.sock.log", 0);
+	if (*serial_log < 0) {
+		set_outcome(r, OUT_FAIL, "cannot create its logs in %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	r->cfg.serial = SERIAL_SOCKET;
+	r->cfg.serial_path = xasprintf("%s/serial.sock", r->dir);
+	/* QEMU writes the boot log into the file made here, through /proc. */
+	r->cfg.serial_log = xasprintf("/proc/self/fd/%d", *serial_log);
+	r->cfg.serial_wait = 1;
+	free(r->cfg.monitor_path);
+	r->cfg.monitor_path = xasprintf("%s/monitor.sock", r->dir);
 	if (r->cfg.snapshot && r->cfg.rootfs) {
-		const char *why;
+		char *at = xasprintf("/proc/self/fd/%d", r->dirfd);
 
-		overlay = overlay_create_for(r->dir, r->cfg.rootfs, &why);
-		if (overlay < 0) {
-			diag_error(d, NULL, EXIT_OSERR, "%s: snapshot of '%s': %s: %s", r->config,
-				   r->cfg.rootfs, why, strerror(errno));
-			free(log);
+		*overlay = overlay_create_for(at, r->cfg.rootfs, &why);
+		free(at);
+		if (*overlay < 0) {
+			set_outcome(r, OUT_FAIL, "snapshot of '%s': %s in %s: %s", r->cfg.rootfs,
+				    why, w->tmpdir, strerror(errno));
 			return -1;
 		}
 		free(r->cfg.overlay);
-		r->cfg.overlay = xasprintf("/proc/self/fd/%d", overlay);
+		r->cfg.overlay = xasprintf("/proc/self/fd/%d", *overlay);
+	}
+	return 0;
+}
+
+/* conscan's send: type the bytes into the console. */
+static void send_bytes(void *ctx, const char *p, size_t left)
+{
+	struct run *r = ctx;
+
+	while (left && r->fd >= 0) {
+		ssize_t w = send(r->fd, p, left, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		left -= (size_t)w;
+	}
+}
+
+static int start(struct run *r, const struct options *o, const struct where *w)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	int qemu_log = -1, serial_log = -1, overlay = -1, rc = -1;
+
+	r->start = now_seconds();   /* also for the report of a failed start */
+	r->next_disk_check = r->start + 1;
+	conscan_init(&r->scan, &o->rules, send_bytes, r);
+	if (setup(r, w, &qemu_log, &serial_log, &overlay) < 0) {
+		r->setup_failed = 1;
+		goto out;
 	}
 	qemu_cmd_build(&r->cfg, &cmd);
-	rc = child_spawn(&r->qemu, cmd.argv.v, log);
+	rc = child_spawn(&r->qemu, cmd.argv.v, qemu_log);
 	if (rc < 0)
-		diag_error(d, NULL, EXIT_OSERR, "%s: cannot start QEMU: %s", r->config, strerror(errno));
-	if (overlay >= 0)
-		close(overlay);   /* QEMU has its own copy; the file goes when it exits */
+		set_outcome(r, OUT_FAIL, "cannot start QEMU: %s", strerror(errno));
 	qemu_cmd_free(&cmd);
-	free(log);
+out:
+	/* QEMU has its own copies; the overlay goes when QEMU exits. */
+	if (overlay >= 0)
+		close(overlay);
+	if (serial_log >= 0)
+		close(serial_log);
+	if (qemu_log >= 0)
+		close(qemu_log);
 	r->running = rc == 0;
 	return rc;
 }
@@ -367,180 +577,133 @@ static void try_connect(struct run *r)
 		close(fd);
 }
 
-static void send_text(struct run *r, const char *text)
+static void read_console(struct run *r)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-	size_t left;
-
-	sb_addf(&sb, "%s\n", text);
-	for (p = sb.buf, left = sb.len; left; ) {
-		ssize_t w = send(r->fd, p, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		left -= (size_t)w;
-	}
-	sb_release(&sb);
-}
-
-/* --exit-status reports the status of the last --send, whatever follows it. */
-static int is_last_send(const struct options *o, size_t i)
-{
-	while (++i < o->nsteps)
-		if (o->steps[i].kind == STEP_SEND)
-			return 0;
-	return 1;
-}
-
-/* Run the steps as far as the output received allows. */
-static void advance(struct run *r, const struct options *o)
-{
-	while (r->outcome == OUT_NONE && r->step < o->nsteps) {
-		const struct step *s = &o->steps[r->step];
-		regmatch_t m[2];
-
-		if (s->kind == STEP_SEND) {
-			send_text(r, s->text);
-			if (o->exit_status && is_last_send(o, r->step))
-				send_text(r, "echo \"vmlaunch-exit=$?\"");
-			r->step++;
-			continue;
-		}
-		if (regexec(&s->re, r->pending.buf ? r->pending.buf : "", 2, m, 0) != 0)
-			return;
-		if (s->captures_status) {
-			long status = strtol(r->pending.buf + m[1].rm_so, NULL, 10);
-
-			if (status != 0)
-				set_outcome(r, OUT_FAIL, "the guest command exited with status %ld", status);
-		}
-		/* Later steps look only at what came after this match. */
-		memmove(r->pending.buf, r->pending.buf + m[0].rm_eo, r->pending.len - (size_t)m[0].rm_eo + 1);
-		r->pending.len -= (size_t)m[0].rm_eo;
-		r->step++;
-	}
-	if (r->step == o->nsteps)
-		set_outcome(r, OUT_PASS, NULL);
-}
-
-static void check_line(struct run *r, const struct options *o)
-{
-	size_t i;
-
-	const char *line = r->line.buf ? r->line.buf : "";
-
-	for (i = 0; i <= o->nfails; i++) {
-		if (regexec(&o->fails[i], line, 0, NULL, 0) == 0) {
-			set_outcome(r, OUT_FAIL, "%s: %s", i < o->nfails ? "--fail pattern matched" :
-				    "the guest reported a kernel failure", line);
-			return;
-		}
-	}
-}
-
-/* New console bytes: keep them, check whole lines for failures, run steps. */
-static void received(struct run *r, const struct options *o, const char *buf, size_t n)
-{
-	size_t i;
-
-	sb_add(&r->all, buf, n);
-	for (i = 0; i < n; i++) {
-		char c = buf[i] ? buf[i] : ' ';
-
-		if (c == '\r')
-			continue;
-		sb_addc(&r->pending, c);
-		if (c == '\n') {
-			check_line(r, o);
-			sb_release(&r->line);
-		} else {
-			sb_addc(&r->line, c);
-		}
-	}
-	if (r->pending.len > PENDING_MAX) {
-		size_t drop = r->pending.len - PENDING_MAX / 2;
-
-		memmove(r->pending.buf, r->pending.buf + drop, r->pending.len - drop + 1);
-		r->pending.len -= drop;
-	}
-	advance(r, o);
-}
-
-static void read_console(struct run *r, const struct options *o)
-{
-	char buf[4096];
+	char buf[16384];
 	ssize_t n = read(r->fd, buf, sizeof(buf));
 
 	if (n > 0) {
-		received(r, o, buf, (size_t)n);
+		conscan_feed(&r->scan, buf, (size_t)n);
+		if (r->scan.result == SCAN_PASS)
+			set_outcome(r, OUT_PASS, NULL);
+		else if (r->scan.result == SCAN_FAIL)
+			set_outcome(r, OUT_FAIL, "%s", r->scan.reason);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		close(r->fd);
 		r->fd = -2;   /* closed: QEMU is going away */
 	}
 }
 
-/* The last lines of the console, for reports. */
-static char *console_tail(const struct run *r)
+/* QEMU's last message (not its "waiting for connection" info), printable. */
+static void qemu_message(const struct run *r, struct strbuf *out)
 {
-	const char *s = r->all.buf ? r->all.buf : "", *end = s + r->all.len, *p = end;
-	char *tail, *out;
-	int lines = 0;
+	char buf[4096], *line = NULL, *p, *nl;
+	int fd = openat(r->dirfd, "qemu.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	off_t size;
+	ssize_t n;
 
-	while (p > s && lines <= TAIL_LINES)
-		if (*--p == '\n')
-			lines++;
-	if (p > s || (p == s && *p == '\n'))
-		p++;
-	/* Text only: the guest's escape sequences (or NULs) must not reach the report. */
-	tail = out = xmalloc((size_t)(end - p) + 1);
-	for (; p < end; p++)
-		if (*p == '\n' || *p == '\t' || ((unsigned char)*p >= 0x20 && *p != 0x7f))
-			*out++ = *p;
-	*out = '\0';
-	return tail;
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = size < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, size > 4095 ? size - 4095 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p && !strstr(p, "QEMU waiting for connection"))
+			line = p;
+		if (!nl)
+			break;
+	}
+	if (line)
+		conscan_sanitize(out, line, strlen(line) > 300 ? 300 : strlen(line));
+}
+
+static int status_of(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void qemu_exited(struct run *r)
 {
-	FILE *f;
-	char *log = xasprintf("%s/qemu.log", r->dir), line[1024] = "";
+	struct strbuf msg = STRBUF_INIT;
 	int st = r->qemu.status;
 
-	f = fopen(log, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "QEMU waiting for connection"))   /* an "info:" line, not an error */
-			line[0] = '\0';
-	if (f)
-		fclose(f);
-	line[strcspn(line, "\n")] = '\0';
+	qemu_message(r, &msg);
 	/* QEMU waits for our connection before it checks most of its options. */
-	if (r->step == 0 && r->all.len == 0)
-		set_outcome(r, OUT_FAIL, "QEMU exited at start (status %d)%s%s",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-			    line[0] ? ": " : "", line);
-	else if (r->cfg.debug_exit && WIFEXITED(st) && (WEXITSTATUS(st) & 1) && !line[0])
+	if (r->scan.step == 0 && r->scan.bytes == 0)
+		set_outcome(r, OUT_FAIL, "QEMU exited at start (status %d)%s%s", status_of(st),
+			    msg.len ? ": " : "", msg.len ? msg.buf : "");
+	else if (r->cfg.debug_exit && WIFEXITED(st) && (WEXITSTATUS(st) & 1) && !msg.len)
 		set_outcome(r, OUT_FAIL, "the guest ended the VM through isa-debug-exit with "
 			    "status %d before the test was done", WEXITSTATUS(st) >> 1);
 	else
 		set_outcome(r, OUT_FAIL, "the VM stopped (QEMU exited with status %d) before "
-			    "the test was done%s%s", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-			    line[0] ? ": " : "", line);
-	free(log);
+			    "the test was done%s%s", status_of(st), msg.len ? ": " : "",
+			    msg.len ? msg.buf : "");
+	sb_release(&msg);
+}
+
+/* Free bytes where the run's overlay and logs are, or -1. */
+static long long disk_free(const struct run *r)
+{
+	struct statvfs vs;
+
+	if (fstatvfs(r->dirfd, &vs) < 0)
+		return -1;
+	return (long long)vs.f_bavail * (long long)vs.f_frsize;
+}
+
+/*
+ * QEMU pauses a VM whose disk write fails with ENOSPC: when TMPDIR is
+ * (nearly) full, ask QEMU, and say so instead of waiting for the timeout.
+ */
+static void check_disk(struct run *r, const struct where *w, double now)
+{
+	char status[256];
+	long long left;
+
+	r->next_disk_check = now + 1;
+	left = disk_free(r);
+	if (left < 0 || left >= DISK_LOW_BYTES)
+		return;
+	if (monitor_status(r->cfg.monitor_path, status, sizeof(status), 500) == 0 &&
+	    strstr(status, "io-error"))
+		set_outcome(r, OUT_FAIL, "QEMU paused the VM on a disk write error: the file "
+			    "system of TMPDIR (%s) is full (%lld KiB free); free space there or "
+			    "set TMPDIR to another directory", w->tmpdir, left / 1024);
+}
+
+static void timed_out(struct run *r, const struct options *o, const struct where *w)
+{
+	long long left = disk_free(r);
+	size_t step = r->scan.step < o->nsteps ? r->scan.step : 0;
+	struct strbuf what = STRBUF_INIT;
+
+	conscan_sanitize(&what, o->steps[step].text, strlen(o->steps[step].text));
+	set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s%s%s%s", what.buf,
+		    o->timeout, left >= 0 && left < DISK_LOW_BYTES ?
+		    "; the file system of TMPDIR (" : "",
+		    left >= 0 && left < DISK_LOW_BYTES ? w->tmpdir : "",
+		    left >= 0 && left < DISK_LOW_BYTES ? ") is full" : "");
+	sb_release(&what);
 }
 
 /* ---- reporting ---- */
 
-static void report(struct run *r, const struct options *o, struct smoke_result *res)
+static void report(struct run *r, struct smoke_result *res)
 {
 	static const char *const words[] = { "?", "PASS", "FAIL", "TIMEOUT" };
-	char *tail = console_tail(r);
+	char *tail = conscan_tail(&r->scan);
+	struct strbuf config = STRBUF_INIT;
 
-	printf("%-7s %s (%.1f s)%s%s\n", words[r->outcome], r->config, r->seconds,
-	       r->reason ? ": " : "", r->reason ? r->reason : "");
+	conscan_sanitize(&config, r->config, strlen(r->config));
+	printf("%-7s %s (%.1f s)%s%s\n", words[r->outcome], config.buf ? config.buf : "",
+	       r->seconds, r->reason ? ": " : "", r->reason ? r->reason : "");
 	if (r->outcome != OUT_PASS) {
 		const char *p = tail, *nl;
 
@@ -554,17 +717,21 @@ static void report(struct run *r, const struct options *o, struct smoke_result *
 		}
 	}
 	fflush(stdout);
+	sb_release(&config);
 	res->config = r->config;
-	res->outcome = words[r->outcome][0] == 'P' ? "pass" :
+	res->outcome = r->outcome == OUT_PASS ? "pass" :
 		       r->outcome == OUT_TIMEOUT ? "timeout" : "fail";
 	res->reason = r->reason;
 	res->console_tail = tail;
 	res->seconds = r->seconds;
-	(void)o;
 }
 
+/* The run's console, as QEMU logged it, appended to --transcript. */
 static void append_transcript(const struct options *o, const struct run *r, int header)
 {
+	char buf[65536];
+	int in = -1, last = '\n';
+	ssize_t n;
 	FILE *f;
 
 	if (!o->transcript)
@@ -574,14 +741,23 @@ static void append_transcript(const struct options *o, const struct run *r, int 
 		return;
 	if (header)
 		fprintf(f, "==> %s <==\n", r->config);
-	if (r->all.len)
-		fwrite(r->all.buf, 1, r->all.len, f);
-	if (r->all.len && r->all.buf[r->all.len - 1] != '\n')
+	if (r->dirfd >= 0)
+		in = openat(r->dirfd, "serial.sock.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	while (in >= 0 && ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
+		if (n <= 0)
+			continue;
+		fwrite(buf, 1, (size_t)n, f);
+		last = buf[n - 1];
+	}
+	if (in >= 0)
+		close(in);
+	if (last != '\n')
 		fputc('\n', f);   /* the next header on a line of its own */
 	fclose(f);
 }
 
-static void finish(struct run *r, const struct options *o, struct smoke_result *res, int nruns)
+static void finish(struct run *r, const struct options *o, const struct where *w,
+		   struct smoke_result *res, int nruns)
 {
 	r->seconds = now_seconds() - r->start;
 	if (r->fd >= 0)
@@ -589,89 +765,154 @@ static void finish(struct run *r, const struct options *o, struct smoke_result *
 	r->fd = -2;
 	child_stop(&r->qemu, r->cfg.monitor_path, GRACE_MS);
 	r->running = 0;
-	report(r, o, res);
+	report(r, res);
 	append_transcript(o, r, nruns > 1);
-	remove_dir(r->dir);
+	run_dir_close(r, w);
 }
 
 /* ---- the loop ---- */
 
-/* One run after poll: connect, read, notice QEMU's exit or the deadline. */
-static int service(struct run *r, short revents, double now, const struct options *o)
+/* One run after poll: connect, read, notice QEMU's exit, a full disk or the deadline. */
+static int service(struct run *r, short revents, double now, const struct options *o,
+		   const struct where *w)
 {
 	if (r->fd == -1)
 		try_connect(r);
 	if (r->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
-		read_console(r, o);
+		read_console(r);
 	if (r->outcome == OUT_NONE && child_poll(&r->qemu))
 		qemu_exited(r);
+	if (r->outcome == OUT_NONE && now >= r->next_disk_check)
+		check_disk(r, w, now);
 	if (r->outcome == OUT_NONE && now - r->start >= o->timeout)
-		set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s",
-			    o->steps[r->step < o->nsteps ? r->step : 0].text, o->timeout);
+		timed_out(r, o, w);
 	return r->outcome != OUT_NONE;
 }
 
-/* Fill the poll set; returns the poll timeout in milliseconds. */
-static int poll_setup(struct pollfd *pfd, int sigfd, const struct run *runs, int nruns)
+/* Signals that arrived; SIGCHLD only wakes the loop.  Returns the last other one. */
+static int pending_signal(int sigfd, int sig)
 {
-	int i, timeout = 250;
+	int s;
 
-	pfd[0].fd = sigfd;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < nruns; i++) {
-		pfd[i + 1].fd = runs[i].running && runs[i].fd >= 0 ? runs[i].fd : -1;
-		pfd[i + 1].events = POLLIN;
-		if (runs[i].running && runs[i].fd == -1)
+	while ((s = signals_read(sigfd)) != 0)
+		if (s != SIGCHLD)
+			sig = s;
+	return sig;
+}
+
+struct jobs {
+	struct run **active;      /* the running jobs, at most o->jobs */
+	size_t n;
+	struct pollfd *pfd;       /* pfd[0] the signalfd, then one per active job */
+};
+
+/* Fill the poll set with the running jobs only; returns the poll timeout (ms). */
+static int poll_setup(struct jobs *j, int sigfd)
+{
+	size_t i;
+	int timeout = 250;
+
+	j->pfd[0].fd = sigfd;
+	j->pfd[0].events = POLLIN;
+	for (i = 0; i < j->n; i++) {
+		const struct run *r = j->active[i];
+
+		j->pfd[i + 1].fd = r->fd >= 0 ? r->fd : -1;
+		j->pfd[i + 1].events = POLLIN;
+		j->pfd[i + 1].revents = 0;
+		if (r->fd == -1)
 			timeout = 20;   /* waiting for QEMU's socket */
 	}
 	return timeout;
 }
 
-static int loop(struct run *runs, int nruns, const struct options *o,
-		struct smoke_result *results, int sigfd, struct diag *d)
+/* Stop every running job at once (the grace periods overlap), then report each. */
+static void stop_all(struct jobs *j, const struct options *o, const struct where *w,
+		     struct run *runs, struct smoke_result *results, int nruns, int sig)
 {
-	struct pollfd *pfd = xcalloc((size_t)nruns + 1, sizeof(*pfd));
-	int next = 0, active = 0, done = 0, i, sig = 0, s;
+	struct child **cs = xcalloc(j->n + 1, sizeof(*cs));
+	const char **mons = xcalloc(j->n + 1, sizeof(*mons));
+	size_t i;
 
-	while (done < nruns && !sig) {
-		while (active < (int)o->jobs && next < nruns) {
-			struct run *r = &runs[next++];
-
-			if (start(r, d) == 0) {
-				active++;
-				continue;
-			}
-			set_outcome(r, OUT_FAIL, "QEMU could not be started");
-			finish(r, o, &results[r - runs], nruns);
-			done++;
-		}
-		if (poll(pfd, (nfds_t)nruns + 1, poll_setup(pfd, sigfd, runs, nruns)) < 0 &&
-		    errno != EINTR) {
-			diag_error(d, NULL, EXIT_OSERR, "test: poll: %s", strerror(errno));
-			break;
-		}
-		while ((pfd[0].revents & POLLIN) && (s = signals_read(sigfd)) != 0)
-			if (s != SIGCHLD)
-				sig = s;
-		for (i = 0; i < nruns; i++) {
-			if (runs[i].running && service(&runs[i], pfd[i + 1].revents, now_seconds(), o)) {
-				finish(&runs[i], o, &results[i], nruns);
-				active--;
-				done++;
-			}
-		}
+	for (i = 0; i < j->n; i++) {
+		cs[i] = &j->active[i]->qemu;
+		mons[i] = j->active[i]->cfg.monitor_path;
 	}
-	for (i = 0; i < nruns; i++) {
-		if (!runs[i].running)
-			continue;
+	children_stop(cs, mons, j->n, GRACE_MS);
+	for (i = 0; i < j->n; i++) {
+		struct run *r = j->active[i];
+
 		/* Cut short: a failed result with the console so far, not a missing one. */
 		if (sig)
-			set_outcome(&runs[i], OUT_FAIL, "stopped by signal %d before the test was done", sig);
+			set_outcome(r, OUT_FAIL, "stopped by signal %d before the test was done", sig);
 		else
-			set_outcome(&runs[i], OUT_FAIL, "stopped before the test was done: poll failed");
-		finish(&runs[i], o, &results[i], nruns);
+			set_outcome(r, OUT_FAIL, "stopped before the test was done: poll failed");
+		finish(r, o, w, &results[r - runs], nruns);
 	}
-	free(pfd);
+	j->n = 0;
+	free(cs);
+	free(mons);
+}
+
+/* Start jobs up to -j; a run that cannot start is reported at once. */
+static int fill_jobs(struct jobs *j, struct run *runs, int nruns, int *next, int *done,
+		     const struct options *o, const struct where *w, struct smoke_result *results,
+		     int sigfd)
+{
+	int sig = 0;
+
+	while (j->n < o->jobs && *next < nruns && !(sig = pending_signal(sigfd, 0))) {
+		struct run *r = &runs[(*next)++];
+
+		if (start(r, o, w) == 0) {
+			j->active[j->n++] = r;
+			continue;
+		}
+		finish(r, o, w, &results[r - runs], nruns);
+		(*done)++;
+	}
+	return sig;
+}
+
+static int loop(struct run *runs, int nruns, const struct options *o, const struct where *w,
+		struct smoke_result *results, int sigfd, struct diag *d)
+{
+	struct jobs j;
+	int next = 0, done = 0, sig = 0, poll_failed = 0;
+	size_t i;
+
+	j.active = xcalloc(o->jobs, sizeof(*j.active));
+	j.pfd = xcalloc((size_t)o->jobs + 1, sizeof(*j.pfd));
+	j.n = 0;
+	while (done < nruns && !sig) {
+		sig = fill_jobs(&j, runs, nruns, &next, &done, o, w, results, sigfd);
+		if (sig || done == nruns)
+			break;
+		if (poll(j.pfd, (nfds_t)j.n + 1, poll_setup(&j, sigfd)) < 0 && errno != EINTR) {
+			diag_error(d, NULL, EXIT_OSERR, "test: poll: %s", strerror(errno));
+			poll_failed = 1;
+			break;
+		}
+		if (j.pfd[0].revents & POLLIN)
+			sig = pending_signal(sigfd, 0);
+		for (i = 0; i < j.n && !sig; i++) {
+			struct run *r = j.active[i];
+
+			if (!service(r, j.pfd[i + 1].revents, now_seconds(), o, w))
+				continue;
+			finish(r, o, w, &results[r - runs], nruns);
+			done++;
+			/* Keep the poll set in step: the last job takes this place. */
+			j.active[i] = j.active[--j.n];
+			j.pfd[i + 1] = j.pfd[j.n + 1];
+			i--;
+		}
+	}
+	if (j.n)
+		stop_all(&j, o, w, runs, results, nruns, sig);
+	(void)poll_failed;
+	free(j.active);
+	free(j.pfd);
 	if (sig) {
 		fprintf(d->out, "vmlaunch: test: stopped by signal %d; no VM is left running\n", sig);
 		return 128 + sig;
@@ -679,21 +920,93 @@ static int loop(struct run *runs, int nruns, const struct options *o,
 	return 0;
 }
 
+/* ---- the command ---- */
+
+static int open_tmpdir(struct where *w, struct diag *d)
+{
+	const char *t = getenv("TMPDIR");
+
+	w->tmpdir = t && *t ? t : "/tmp";
+	w->tmpfd = open(w->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->tmpfd < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "test: cannot use TMPDIR '%s': %s", w->tmpdir,
+			   strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Every config is read and validated before anything is created. */
+static int prepare_all(struct run *runs, const struct options *o, const char *cwd,
+		       const struct where *w, const struct host_env *env, struct diag *d)
+{
+	int i, status = 0;
+
+	for (i = 0; i < o->nconfigs; i++) {
+		int one;
+
+		runs[i].config = o->configs[i];
+		d->errors = 0;
+		one = prepare(&runs[i], o, cwd, w, env, d);
+		if (one && !status)
+			status = one;
+	}
+	return status;
+}
+
+static int truncate_transcript(const struct options *o, struct diag *d)
+{
+	FILE *t;
+
+	if (!o->transcript)
+		return 0;
+	t = fopen(o->transcript, "w");   /* runs append to it */
+	if (!t) {
+		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o->transcript,
+			   strerror(errno));
+		return d->status;
+	}
+	fclose(t);
+	return 0;
+}
+
+/* 71 when a run could not be set up, else 1 for a failure, 124 for a timeout. */
+static int final_status(const struct run *runs, int n, struct diag *d)
+{
+	int i, failed = 0, timed_out_runs = 0, setup = 0;
+
+	for (i = 0; i < n; i++) {
+		setup += runs[i].setup_failed;
+		failed += runs[i].outcome == OUT_FAIL;
+		timed_out_runs += runs[i].outcome == OUT_TIMEOUT;
+	}
+	return setup ? EXIT_OSERR : failed ? 1 : timed_out_runs ? 124 : d->status;
+}
+
 int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *env,
 	       struct diag *d)
 {
 	struct smoke_result *results = NULL;
 	struct run *runs = NULL;
+	struct where w = { NULL, -1 };
 	struct options o;
-	int status, i, failed = 0, timed_out = 0, sigfd = -1;
+	int status, i, sigfd = -1;
 
 	status = parse_options(argc, argv, &o, d);
 	if (status == 0)
 		status = compile_patterns(&o, d);
-	if (status)
+	if (status || open_tmpdir(&w, d) < 0) {
+		status = status ? status : d->status;
 		goto out;
+	}
+	runs = xcalloc((size_t)o.nconfigs, sizeof(*runs));
+	results = xcalloc((size_t)o.nconfigs, sizeof(*results));
+	status = prepare_all(runs, &o, cwd, &w, env, d);
+	if (status)
+		goto out;   /* nothing was created or started */
 	/* A guest that hangs up, or a closed stdout, is an error to report, not a death. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);    /* a file over RLIMIT_FSIZE: EFBIG, reported */
 	/* From here a signal is an event for the loop, not a death that leaves run dirs. */
 	sigfd = signals_open();
 	if (sigfd < 0) {
@@ -701,52 +1014,27 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 		status = EXIT_OSERR;
 		goto out;
 	}
-	runs = xcalloc((size_t)o.nconfigs, sizeof(*runs));
-	results = xcalloc((size_t)o.nconfigs, sizeof(*results));
-	for (i = 0; i < o.nconfigs; i++) {
-		int one;
-
-		runs[i].config = o.configs[i];
-		d->errors = 0;
-		one = prepare(&runs[i], &o, cwd, env, d);
-		if (one && !status)
-			status = one;
-	}
+	clean_stale_runs(&w, d);
+	status = truncate_transcript(&o, d);
 	if (status)
-		goto out;   /* nothing has started */
-	if (o.transcript) {
-		FILE *t = fopen(o.transcript, "w");   /* runs append to it */
-
-		if (!t) {
-			diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o.transcript,
-				   strerror(errno));
-			status = d->status;
-			goto out;
-		}
-		fclose(t);
-	}
-	status = loop(runs, o.nconfigs, &o, results, sigfd, d);
-	for (i = 0; i < o.nconfigs && !status; i++) {
-		failed += runs[i].outcome == OUT_FAIL;
-		timed_out += runs[i].outcome == OUT_TIMEOUT;
-	}
+		goto out;
+	status = loop(runs, o.nconfigs, &o, &w, results, sigfd, d);
 	if (o.junit && junit_write(o.junit, results, o.nconfigs) < 0)
 		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o.junit, strerror(errno));
 	if (!status)
-		status = failed ? 1 : timed_out ? 124 : d->status;
+		status = final_status(runs, o.nconfigs, d);
 out:
 	for (i = 0; runs && i < o.nconfigs; i++) {
-		remove_dir(runs[i].dir);
+		run_dir_close(&runs[i], &w);
 		free(runs[i].dir);
 		free(runs[i].reason);
-		sb_release(&runs[i].pending);
-		sb_release(&runs[i].line);
-		sb_release(&runs[i].all);
 		config_free(&runs[i].cfg);
 		free(results[i].console_tail);
 	}
 	if (sigfd >= 0)
 		close(sigfd);
+	if (w.tmpfd >= 0)
+		close(w.tmpfd);
 	free(runs);
 	free(results);
 	free_options(&o);

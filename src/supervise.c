@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -14,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 double now_seconds(void)
 {
 	struct timespec ts;
@@ -22,7 +25,7 @@ double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void child_exec(char *const argv[], const char *log_path, pid_t parent)
+static void child_exec(char *const argv[], int log_fd, pid_t parent)
 {
 	sigset_t none;
 	int fd;
@@ -34,25 +37,26 @@ static void child_exec(char *const argv[], const char *log_path, pid_t parent)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);   /* an ignored signal stays ignored across exec */
+	/* An ignored signal stays ignored across exec. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
 		close(fd);
 	}
-	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+		if (log_fd > 2)
+			close(log_fd);
 	}
 	execvp(argv[0], argv);
 	dprintf(2, "vmlaunch: cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-int child_spawn(struct child *c, char *const argv[], const char *log_path)
+int child_spawn(struct child *c, char *const argv[], int log_fd)
 {
 	pid_t parent = getpid();
 
@@ -63,7 +67,7 @@ int child_spawn(struct child *c, char *const argv[], const char *log_path)
 		return -1;
 	}
 	if (c->pid == 0)
-		child_exec(argv, log_path, parent);
+		child_exec(argv, log_fd, parent);
 	setpgid(c->pid, c->pid);   /* also here: no race with kill(-pgid) */
 	return 0;
 }
@@ -82,60 +86,131 @@ int child_poll(struct child *c)
 	return 0;
 }
 
-static int wait_reaped(struct child *c, int ms)
+/* Connect to QEMU's HMP monitor at PATH: a descriptor, or -1. */
+static int monitor_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (!path || strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Are all of CS reaped?  Waits up to MS, draining the monitors meanwhile. */
+static int wait_all(struct child *const *cs, const int *fds, size_t n, int ms)
 {
 	double until = now_seconds() + ms / 1000.0;
+	char buf[512];
+	size_t i, left;
 
-	while (!child_poll(c)) {
+	for (;;) {
+		for (i = 0, left = 0; i < n; i++) {
+			if (fds[i] >= 0 && read(fds[i], buf, sizeof(buf)) < 0 && errno != EAGAIN)
+				continue;
+			left += !child_poll(cs[i]);
+		}
+		if (!left)
+			return 1;
 		if (now_seconds() >= until)
 			return 0;
 		usleep(10000);
 	}
-	return 1;
+}
+
+static void signal_all(struct child *const *cs, size_t n, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!child_poll(cs[i]))
+			kill(-cs[i]->pid, sig);
 }
 
 /*
- * "quit" on the HMP monitor.  QEMU drops a command whose sender hangs up
- * at once, so stay connected until QEMU closes its end (or GRACE_MS).
+ * "quit" on each HMP monitor; QEMU drops a command whose sender hangs up at
+ * once, so the connections stay open until QEMU is gone.  A QEMU whose
+ * monitor does not answer (not up yet, or stuck) gets SIGTERM at once.
  */
-static void monitor_quit(const char *path, int grace_ms)
+void children_stop(struct child *const *cs, const char *const *monitors, size_t n,
+		   int grace_ms)
 {
-	struct sockaddr_un sa;
-	struct pollfd pfd;
-	char buf[512];
-	double until = now_seconds() + grace_ms / 1000.0;
-	int fd;
+	int *fds = xcalloc(n ? n : 1, sizeof(*fds));
+	size_t i;
 
-	if (!path || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && write(fd, "quit\n", 5) == 5) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		while (now_seconds() < until && poll(&pfd, 1, 50) >= 0)
-			if ((pfd.revents & (POLLIN | POLLHUP)) && read(fd, buf, sizeof(buf)) <= 0)
-				break;
+	for (i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (child_poll(cs[i]))
+			continue;
+		fds[i] = monitor_connect(monitors ? monitors[i] : NULL);
+		if (fds[i] < 0 || write(fds[i], "quit\n", 5) != 5)
+			kill(-cs[i]->pid, SIGTERM);
 	}
-	close(fd);
+	if (!wait_all(cs, fds, n, grace_ms)) {
+		signal_all(cs, n, SIGTERM);
+		if (!wait_all(cs, fds, n, grace_ms)) {
+			signal_all(cs, n, SIGKILL);
+			wait_all(cs, fds, n, 60000);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 }
 
 void child_stop(struct child *c, const char *monitor_path, int grace_ms)
 {
-	if (!c->pid || child_poll(c))
-		return;
-	monitor_quit(monitor_path, grace_ms);
-	if (wait_reaped(c, grace_ms))
-		return;
-	kill(-c->pid, SIGTERM);
-	if (wait_reaped(c, grace_ms))
-		return;
-	kill(-c->pid, SIGKILL);
-	wait_reaped(c, 60000);
+	children_stop(&c, &monitor_path, 1, grace_ms);
+}
+
+int monitor_status(const char *path, char *buf, size_t n, int ms)
+{
+	double until = now_seconds() + ms / 1000.0;
+	struct pollfd pfd;
+	size_t len = 0;
+	char *line;
+	int fd = monitor_connect(path);
+
+	if (n == 0 || fd < 0 || write(fd, "info status\n", 12) != 12)
+		goto fail;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (now_seconds() < until && len + 1 < n) {
+		ssize_t got;
+
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		got = read(fd, buf + len, n - 1 - len);
+		if (got <= 0 && !(got < 0 && (errno == EAGAIN || errno == EINTR)))
+			break;
+		if (got > 0)
+			len += (size_t)got;
+		buf[len] = '\0';
+		line = strstr(buf, "VM status: ");
+		if (line && strchr(line, '\n')) {
+			memmove(buf, line, strcspn(line, "\r\n"));
+			buf[strcspn(line, "\r\n")] = '\0';
+			close(fd);
+			return 0;
+		}
+	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (n)
+		buf[0] = '\0';
+	return -1;
 }
 
 int signals_open(void)
@@ -146,6 +221,13 @@ int signals_open(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGVTALRM);
+	sigaddset(&set, SIGPROF);
+	sigaddset(&set, SIGXCPU);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;

@@ -259,3 +259,18 @@ PY
 	fake_pid=$!
 	until_ok 10 "the fake socket $1 did not appear" test -S "$1"
 }
+
+# fake_conf FILE: a config whose QEMU is tests/e2e/fake-qemu (a guest played
+# by FAKE_SAY and FAKE_FLOOD), with the golden tests' minimal bzImage as its
+# kernel: `vmlaunch test` of it takes no boot.
+fake_conf() {
+	command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
+	cat >"$1" <<CONF
+kernel = $top/tests/golden/files/bzImage
+qemu = $top/tests/e2e/fake-qemu
+accel = tcg
+CONF
+}
+
+# left_in_tmpdir: what a run left in $TMPDIR (empty when nothing).
+left_in_tmpdir() { ls -A "$TMPDIR"; }
