@@ -13,9 +13,13 @@
  *  - a step's pattern matches within one line ('\r' removed, NUL read as a
  *    space), after what the previous step matched on that line;
  *  - after a --send, the terminal's echo of the typed text is not matched:
- *    what arrives after the send up to and including as many line ends as
- *    the typed text has (one for a plain --send) is skipped;
- *  - --fail patterns (and the built-in ones) are checked on every line;
+ *    for the next CONSCAN_ECHO_LINES lines, wherever a line shows the text
+ *    (its first line, at most CONSCAN_ECHO_MAX bytes of it), that line up
+ *    to the end of the text is the echo, and the further lines of a text
+ *    of several lines follow it.  (A shell may echo twice: the terminal
+ *    echoes what is typed ahead, then the shell shows it at its prompt.)
+ *    A line so far that ends in the start of the text waits for more;
+ * *  - --fail patterns (and the built-in ones) are checked on every line;
  *  - the tail keeps lines as a terminal shows them: a lone '\r' starts the
  *    line again (a progress bar shows its last state).
  */
@@ -31,6 +35,8 @@
 #define CONSCAN_TAIL_LINES 15
 #define CONSCAN_TAIL_WIDTH 200
 #define CONSCAN_REASON_MAX 400
+#define CONSCAN_ECHO_MAX 32
+#define CONSCAN_ECHO_LINES 8
 
 enum scan_step_kind { SCAN_EXPECT, SCAN_SEND };
 
@@ -69,8 +75,12 @@ struct conscan {
 	char line[CONSCAN_LINE_MAX + 1];   /* the line being matched */
 	size_t len, consumed, tried;       /* its length, matched part, last try */
 
-	unsigned echo_lines;    /* line ends still to skip as the echo of a send */
-	int echo_armed;         /* a send happened during this chunk */
+	char echo[CONSCAN_ECHO_MAX + 1];   /* the echo looked for */
+	size_t echo_len, echo_from;        /* its length; where to look in line */
+	unsigned echo_wait;     /* lines still to look for it in */
+	unsigned echo_more;     /* its further lines (a text of several lines) */
+	unsigned skip_lines;    /* further echo lines still to skip */
+	int echo_open;          /* the line being received holds an echo */
 
 	struct scan_tail_line tail[CONSCAN_TAIL_LINES];
 	size_t tail_next, tail_count;      /* a ring of complete lines */

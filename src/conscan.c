@@ -203,18 +203,62 @@ static unsigned count_lines(const char *wire)
 
 static void do_send(struct conscan *s, const struct scan_step *st)
 {
-	size_t n = strlen(st->wire);
+	size_t n = strlen(st->wire), first = strcspn(st->wire, "\n");
 
 	if (s->send)
 		s->send(s->ctx, st->wire, n);
-	/* What is left of this chunk was printed before the guest saw the text. */
-	s->echo_armed = 1;
-	s->echo_lines = count_lines(st->wire);
+	s->echo_len = first < CONSCAN_ECHO_MAX ? first : CONSCAN_ECHO_MAX;
+	memcpy(s->echo, st->wire, s->echo_len);
+	s->echo[s->echo_len] = '\0';
+	s->echo_from = s->len;      /* the echo comes after what is there now */
+	s->echo_wait = s->echo_len ? CONSCAN_ECHO_LINES + 1 : 0;   /* + this line */
+	s->echo_more = count_lines(st->wire);
+	s->echo_more = s->echo_more ? s->echo_more - 1 : 0;
+	s->skip_lines = 0;
+	s->echo_open = 0;
 }
 
-static int skipping(const struct conscan *s)
+/* Where the echo ends in the line from echo_from on, or 0 when it is not there. */
+static size_t echo_end(const struct conscan *s)
 {
-	return s->echo_armed || s->echo_lines;
+	const char *p;
+
+	if (s->len < s->echo_from + s->echo_len)
+		return 0;
+	p = memmem(s->line + s->echo_from, s->len - s->echo_from, s->echo, s->echo_len);
+	return p ? (size_t)(p - s->line) + s->echo_len : 0;
+}
+
+/* Does the line end in the echo's first bytes (the rest may be on its way)? */
+static int echo_starting(const struct conscan *s)
+{
+	size_t k = s->len - s->echo_from;
+
+	if (k >= s->echo_len)
+		k = s->echo_len - 1;
+	for (; k; k--)
+		if (memcmp(s->line + s->len - k, s->echo, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* Take every echo in the line out of what the steps see. */
+static void absorb_echo(struct conscan *s)
+{
+	size_t end;
+
+	while (s->echo_wait && (end = echo_end(s)) != 0) {
+		if (s->consumed < end)
+			s->consumed = end;
+		s->echo_from = end;
+		s->echo_open = 1;
+	}
+}
+
+/* Steps wait while the further lines of an echo go by. */
+static int steps_blocked(const struct conscan *s)
+{
+	return s->skip_lines || (s->echo_open && s->echo_more);
 }
 
 static void status_step(struct conscan *s, const regmatch_t *m)
@@ -239,7 +283,7 @@ static void match_steps(struct conscan *s, int partial)
 	const struct scan_rules *r = s->rules;
 
 	s->tried = s->len;
-	while (s->result == SCAN_RUNNING && s->step < r->nsteps && !skipping(s)) {
+	while (s->result == SCAN_RUNNING && s->step < r->nsteps && !steps_blocked(s)) {
 		const struct scan_step *st = &r->steps[s->step];
 		regmatch_t m[2];
 		int flags = (s->consumed ? REG_NOTBOL : 0) | (partial ? REG_NOTEOL : 0);
@@ -247,7 +291,7 @@ static void match_steps(struct conscan *s, int partial)
 		if (st->kind == SCAN_SEND) {
 			s->step++;
 			do_send(s, st);
-			continue;
+			break;      /* the rest of this line was printed before it */
 		}
 		s->line[s->len] = '\0';
 		if (regexec(&st->re, s->line + s->consumed, 2, m, flags) != 0)
@@ -276,11 +320,30 @@ static void check_fails(struct conscan *s)
 static void end_line(struct conscan *s)
 {
 	check_fails(s);
-	if (!s->echo_armed && s->echo_lines)
-		s->echo_lines--;          /* a line of the echo: not for the steps */
-	else if (!skipping(s))
+	if (s->skip_lines) {
+		s->skip_lines--;                 /* an echo's further line */
+	} else {
+		absorb_echo(s);
 		match_steps(s, 0);
-	s->len = s->consumed = s->tried = 0;
+		if (s->echo_open)
+			s->skip_lines = s->echo_more;
+	}
+	if (s->echo_wait)
+		s->echo_wait--;
+	s->len = s->consumed = s->tried = s->echo_from = 0;
+	s->echo_open = 0;
+}
+
+/* The line so far: take out the echo, then run the steps on the rest. */
+static void partial_line(struct conscan *s)
+{
+	if (s->skip_lines)
+		return;
+	absorb_echo(s);
+	if (s->echo_wait && echo_starting(s))
+		return;
+	if (s->len > s->tried)
+		match_steps(s, 1);
 }
 
 /* A line longer than the window: check it, then keep its second half. */
@@ -289,19 +352,18 @@ static void slide(struct conscan *s)
 	size_t half = CONSCAN_LINE_MAX / 2;
 
 	check_fails(s);
-	if (!skipping(s))
-		match_steps(s, 1);
+	partial_line(s);
 	memmove(s->line, s->line + half, s->len - half);
 	s->len -= half;
 	s->consumed = s->consumed > half ? s->consumed - half : 0;
 	s->tried = s->tried > half ? s->tried - half : 0;
+	s->echo_from = s->echo_from > half ? s->echo_from - half : 0;
 }
 
 void conscan_feed(struct conscan *s, const char *buf, size_t n)
 {
 	size_t i;
 
-	s->echo_armed = 0;   /* this chunk may hold the echo */
 	s->bytes += n;
 	for (i = 0; i < n; i++) {
 		char c = buf[i];
@@ -318,6 +380,6 @@ void conscan_feed(struct conscan *s, const char *buf, size_t n)
 		s->line[s->len++] = c ? c : ' ';
 	}
 	/* A prompt has no line end: try the steps on the line so far. */
-	if (s->result == SCAN_RUNNING && !skipping(s) && s->len > s->tried)
-		match_steps(s, 1);
+	if (s->result == SCAN_RUNNING)
+		partial_line(s);
 }

@@ -98,16 +98,81 @@ static void test_echo_not_matched(void)
 	teardown(&f);
 }
 
-/* Bytes of the chunk that held the trigger came before the guest saw the text. */
-static void test_echo_counts_from_next_read(void)
+/*
+ * The trigger matched a line that has not ended yet: its line end, and lines
+ * the guest printed before it read the text, are not the echo.
+ */
+static void test_echo_after_partial_trigger(void)
 {
-	static const char *const spec[] = { "e:ready", "s:cmd\n", "e:out", NULL };
+	static const char *const spec[] = { "e:boot ok", "s:: hello_marker\n", "e:hello_marker", NULL };
 	struct fixture f;
 
 	setup(&f, spec, NULL);
-	feed(&f, "ready\nold out\n");           /* not the command's output */
+	feed(&f, "vmlaunch: boot ok\r");
+	CHECK_STR(f.sent.buf, ": hello_marker\n");
+	feed(&f, "\nstill booting\n: hello_marker\n");
 	CHECK(f.s.result == SCAN_RUNNING);
-	feed(&f, "~ # cmd\r\nout\r\n");
+	feed(&f, "~ # ");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "it said hello_mar");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "ker\n");
+	CHECK(f.s.result == SCAN_PASS);
+	teardown(&f);
+}
+
+/* An echo that arrives without its line end yet: what follows it may match. */
+static void test_echo_in_partial_line(void)
+{
+	static const char *const spec[] = { "e:ready", "s:ask\n", "e:answer: $", NULL };
+	struct fixture f;
+
+	setup(&f, spec, NULL);
+	feed(&f, "ready\n~ # ");
+	feed(&f, "ask");
+	CHECK(f.s.result == SCAN_RUNNING && f.s.echo_open);
+	feed(&f, "\r\nanswer: ");
+	CHECK(f.s.result == SCAN_RUNNING);   /* '$' needs the line end */
+	feed(&f, "\r\n");
+	CHECK(f.s.result == SCAN_PASS);
+	teardown(&f);
+}
+
+/* A guest that does not echo: its prompt matches; a line ending in the text's start waits. */
+static void test_no_echo(void)
+{
+	static const char *const spec[] = { "e:ready", "s:go on\n", "e:> ", NULL };
+	struct fixture f;
+
+	setup(&f, spec, NULL);
+	feed(&f, "ready\n");
+	feed(&f, "prompt> ");
+	CHECK(f.s.result == SCAN_PASS);
+	teardown(&f);
+	setup(&f, spec, NULL);
+	feed(&f, "ready\n");
+	feed(&f, "> go");                       /* maybe the echo, coming */
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, " on\r\n> ");
+	CHECK(f.s.result == SCAN_PASS);
+	CHECK(f.s.consumed == 2);               /* matched the prompt after the echo */
+	teardown(&f);
+}
+
+/* A shell that echoes twice: the terminal's echo of type-ahead, then at its prompt. */
+static void test_double_echo(void)
+{
+	static const char *const spec[] = { "e:boot ok", "s:: hello_marker\n", "e:hello", NULL };
+	struct fixture f;
+
+	setup(&f, spec, NULL);
+	feed(&f, "vmlaunch: boot ok\r\n");
+	feed(&f, ": hello_marker\n\r\nBusyBox v1.35.0 built-in shell (ash)\r\n\r\n");
+	feed(&f, "vmlaunch:/# : hello_marker");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "\r\nvmlaunch:/# ");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "hello\r\n");
 	CHECK(f.s.result == SCAN_PASS);
 	teardown(&f);
 }
@@ -127,9 +192,12 @@ static void test_exit_status(void)
 	CHECK(strstr(f.s.reason, "status 1") != NULL);
 	teardown(&f);
 
+	/* The echo split over reads; the marker's own echo has no digits. */
 	setup(&f, spec, NULL);
-	feed(&f, "ready\n");
-	feed(&f, "x\r\n> y\r\nvmlaunch-exit=0\r\n");
+	feed(&f, "ready\n~ # { fal");
+	feed(&f, "se\r\n> } </dev/null; echo \"vmlaunch-exit=$?\"");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "\r\nvmlaunch-exit=0\r\n~ # ");
 	CHECK(f.s.result == SCAN_PASS);
 	teardown(&f);
 }
@@ -284,7 +352,10 @@ static void test_fail_and_nul(void)
 const struct unit_case conscan_cases[] = {
 	{ "conscan/steps-in-order", test_steps_in_order },
 	{ "conscan/echo-not-matched", test_echo_not_matched },
-	{ "conscan/echo-from-next-read", test_echo_counts_from_next_read },
+	{ "conscan/echo-after-partial-trigger", test_echo_after_partial_trigger },
+	{ "conscan/echo-in-partial-line", test_echo_in_partial_line },
+	{ "conscan/no-echo", test_no_echo },
+	{ "conscan/double-echo", test_double_echo },
 	{ "conscan/exit-status", test_exit_status },
 	{ "conscan/partial-lines", test_partial_lines },
 	{ "conscan/after-previous-match", test_after_previous_match },
