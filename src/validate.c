@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "imagefmt.h"
 #include "path.h"
 #include "qemu_argv.h"
+#include "usock.h"
 #include "xalloc.h"
 
 struct check {
@@ -175,39 +175,19 @@ static void check_initrd(struct check *c)
 		close(fd);
 }
 
-/* Is anything listening on the unix socket PATH? 1 yes, 0 stale, -1 errno. */
-static int socket_is_live(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd, r;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (r == 0)
-		return 1;
-	return errno == ECONNREFUSED ? 0 : -1;
-}
-
 static void check_serial(struct check *c)
 {
 	const char *path = c->cfg->serial_path;
-	struct sockaddr_un sa;
+	enum usock_state state;
 	struct stat st;
 	char *dir;
-	int live;
 
 	if (c->cfg->serial != SERIAL_SOCKET)
 		return;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) > usock_path_max()) {
 		report(c, KEY_SERIAL, SEV_ERROR, EXIT_CONFIG, "serial socket path '%s' is %zu "
 		       "bytes; a unix socket path has at most %zu: choose a shorter one",
-		       path, strlen(path), sizeof(sa.sun_path) - 1);
+		       path, strlen(path), usock_path_max());
 		return;
 	}
 	dir = path_dirname(path);
@@ -241,11 +221,12 @@ static void check_serial(struct check *c)
 		       "choose another path)", path);
 		return;
 	}
-	live = socket_is_live(path);
-	if (live == 1) {
+	state = usock_probe(path);
+	if (state == USOCK_LISTENING || state == USOCK_BUSY) {
 		report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' is in use: "
-		       "something is listening on it (another VM?)", path);
-	} else if (live < 0) {
+		       "something is listening on it (%s)", path, state == USOCK_BUSY ?
+		       "a console may be attached" : "another VM?");
+	} else if (state == USOCK_UNKNOWN) {
 		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
 		       "checked: %s", path, strerror(errno));
 	} else {
