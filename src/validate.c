@@ -17,6 +17,8 @@
 #include "imagefmt.h"
 #include "path.h"
 #include "qemu_argv.h"
+#include "safefile.h"
+#include "strbuf.h"
 #include "usock.h"
 #include "xalloc.h"
 
@@ -175,11 +177,74 @@ static void check_initrd(struct check *c)
 		close(fd);
 }
 
+/* The directory of the serial socket exists: its stat in *ST; else reported, -1. */
+static int serial_dir(struct check *c, const char *path, const char *dir, struct stat *st)
+{
+	int err;
+
+	errno = 0;
+	memset(st, 0, sizeof(*st));
+	if (stat(dir, st) == 0 && S_ISDIR(st->st_mode))
+		return 0;
+	err = errno;
+	report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "directory '%s' of serial socket '%s' %s%s",
+	       dir, path, err == ENOENT ? "does not exist" :
+	       err ? "cannot be examined: " : "is not a directory",
+	       err && err != ENOENT ? strerror(err) : "");
+	return -1;
+}
+
+/* An existing boot log, judged as run judges it when it opens the file. */
+static int serial_log(struct check *c)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct stat st;
+	int r = 0;
+
+	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 &&
+	    safefile_log_problem(c->cfg->serial_log, &st, &why) < 0) {
+		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "%s", why.buf);
+		r = -1;
+	}
+	sb_release(&why);
+	return r;
+}
+
+/*
+ * Something at the socket path (where there is nothing, QEMU creates the
+ * socket): a stale socket QEMU may replace, or an error.
+ */
+static void serial_existing(struct check *c, const char *path, const struct stat *st)
+{
+	enum usock_state state;
+	int err;
+
+	if (!S_ISSOCK(st->st_mode)) {
+		/* QEMU would unlink whatever is there: never let it. */
+		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "serial socket path '%s' exists "
+		       "and is not a socket; refusing to replace it (remove it yourself or "
+		       "choose another path)", path);
+		return;
+	}
+	state = usock_probe(path);
+	err = errno;
+	if (state == USOCK_LISTENING || state == USOCK_BUSY) {
+		report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' is in use: "
+		       "something is listening on it (%s)", path, state == USOCK_BUSY ?
+		       "a console may be attached" : "another VM?");
+		return;
+	}
+	if (state == USOCK_UNKNOWN)
+		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
+		       "checked: %s", path, strerror(err));
+	else
+		diag_info(c->d, "serial: stale socket '%s' (nobody listening) will be replaced", path);
+}
+
 static void check_serial(struct check *c)
 {
 	const char *path = c->cfg->serial_path;
-	enum usock_state state;
-	struct stat st;
+	struct stat st, dir_st;
 	char *dir;
 
 	if (c->cfg->serial != SERIAL_SOCKET)
@@ -191,47 +256,13 @@ static void check_serial(struct check *c)
 		return;
 	}
 	dir = path_dirname(path);
-	errno = 0;
-	memset(&st, 0, sizeof(st));
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		int err = errno;
-
-		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "directory '%s' of serial socket "
-		       "'%s' %s%s", dir, path, err == ENOENT ? "does not exist" :
-		       err ? "cannot be examined: " : "is not a directory",
-		       err && err != ENOENT ? strerror(err) : "");
-		free(dir);
-		return;
+	if (serial_dir(c, path, dir, &dir_st) == 0 && serial_log(c) == 0) {
+		diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
+			  c->cfg->serial_log ? c->cfg->serial_log : "none");
+		if (lstat(path, &st) == 0)
+			serial_existing(c, path, &st);
 	}
 	free(dir);
-	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* QEMU would truncate whatever it finds there, through a symlink too. */
-		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "boot log path '%s' exists and is "
-		       "not a regular file; refusing to overwrite it", c->cfg->serial_log);
-		return;
-	}
-	diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
-		  c->cfg->serial_log ? c->cfg->serial_log : "none");
-	if (lstat(path, &st) < 0)
-		return;         /* nothing there: QEMU creates it */
-	if (!S_ISSOCK(st.st_mode)) {
-		/* QEMU would unlink whatever is there: never let it. */
-		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "serial socket path '%s' exists "
-		       "and is not a socket; refusing to replace it (remove it yourself or "
-		       "choose another path)", path);
-		return;
-	}
-	state = usock_probe(path);
-	if (state == USOCK_LISTENING || state == USOCK_BUSY) {
-		report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' is in use: "
-		       "something is listening on it (%s)", path, state == USOCK_BUSY ?
-		       "a console may be attached" : "another VM?");
-	} else if (state == USOCK_UNKNOWN) {
-		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
-		       "checked: %s", path, strerror(errno));
-	} else {
-		diag_info(c->d, "serial: stale socket '%s' (nobody listening) will be replaced", path);
-	}
 }
 
 /*
