@@ -211,12 +211,53 @@ static int serial_log(struct check *c)
 }
 
 /*
+ * QEMU replaces a stale socket by unlinking it, which fails (after the
+ * checks, with QEMU's own message) in a directory we cannot write, and
+ * for another user's socket in a sticky directory not ours.
+ */
+static const char *unreplaceable(const struct stat *sock, const char *dir,
+				 const struct stat *dir_st)
+{
+	uid_t me = geteuid();
+
+	if (me == 0)
+		return NULL;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return "you cannot write to its directory";
+	if ((dir_st->st_mode & S_ISVTX) && sock->st_uid != me && dir_st->st_uid != me)
+		return "its directory is sticky (like /tmp) and not yours";
+	return NULL;
+}
+
+static void report_unreplaceable(struct check *c, const char *path, const struct stat *st,
+				 const char *why, enum usock_state state, int err)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (st->st_uid == geteuid())
+		sb_adds(&sb, "you");
+	else
+		safefile_describe_owner(&sb, st->st_uid);
+	if (state == USOCK_STALE)
+		sb_adds(&sb, ", nobody listens on it,");
+	else
+		sb_addf(&sb, " (it cannot be probed: %s)", strerror(err));
+	report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' belongs to %s and "
+	       "vmlaunch cannot replace it: %s; ask %s or root to remove it, or choose another "
+	       "path", path, sb.buf, why, st->st_uid == geteuid() ? "the directory's owner" :
+	       "its owner");
+	sb_release(&sb);
+}
+
+/*
  * Something at the socket path (where there is nothing, QEMU creates the
  * socket): a stale socket QEMU may replace, or an error.
  */
-static void serial_existing(struct check *c, const char *path, const struct stat *st)
+static void serial_existing(struct check *c, const char *path, const struct stat *st,
+			    const char *dir, const struct stat *dir_st)
 {
 	enum usock_state state;
+	const char *why;
 	int err;
 
 	if (!S_ISSOCK(st->st_mode)) {
@@ -234,7 +275,10 @@ static void serial_existing(struct check *c, const char *path, const struct stat
 		       "a console may be attached" : "another VM?");
 		return;
 	}
-	if (state == USOCK_UNKNOWN)
+	why = unreplaceable(st, dir, dir_st);
+	if (why)
+		report_unreplaceable(c, path, st, why, state, err);
+	else if (state == USOCK_UNKNOWN)
 		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
 		       "checked: %s", path, strerror(err));
 	else
@@ -260,7 +304,7 @@ static void check_serial(struct check *c)
 		diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
 			  c->cfg->serial_log ? c->cfg->serial_log : "none");
 		if (lstat(path, &st) == 0)
-			serial_existing(c, path, &st);
+			serial_existing(c, path, &st, dir, &dir_st);
 	}
 	free(dir);
 }
