@@ -112,7 +112,7 @@ struct vm_config {
 	char *overlay;
 	int rootfs_is_device;   /* validation saw a block device: QEMU's host_device driver */
 	char *monitor_path;
-	char *serial_log;
+	char *serial_log;       /* SOCKET.log; under run, /proc/self/fd/N of the log opened */
 	int serial_wait;
 
 	struct strvec owned;    /* strings that origins point into */

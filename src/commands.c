@@ -10,6 +10,8 @@
 #include "launch.h"
 #include "overlay.h"
 #include "qemu_argv.h"
+#include "safefile.h"
+#include "strbuf.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -55,12 +57,38 @@ static int make_overlay(struct vm_config *cfg, struct diag *d)
 	return 0;
 }
 
+/*
+ * The boot log, opened by us rather than by QEMU, which would follow a
+ * symlink planted at its name: QEMU inherits the descriptor and reopens
+ * the same file as /proc/self/fd/N.  print still names the file.
+ */
+static int open_boot_log(struct vm_config *cfg, struct diag *d)
+{
+	struct origin at = config_origin(cfg, KEY_SERIAL);
+	struct strbuf why = STRBUF_INIT;
+	int fd;
+
+	if (cfg->serial != SERIAL_SOCKET || !cfg->serial_log)
+		return 0;
+	fd = safefile_open_log(cfg->serial_log, &why);
+	if (fd < 0) {
+		diag_error(d, &at, EXIT_NOINPUT, "%s", why.buf);
+		sb_release(&why);
+		return -1;
+	}
+	free(cfg->serial_log);
+	cfg->serial_log = xasprintf("/proc/self/fd/%d", fd);
+	return 0;
+}
+
 int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	struct vm_config cfg;
 	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
 
+	if (status == EXIT_OK && open_boot_log(&cfg, cli->d) < 0)
+		status = EXIT_NOINPUT;
 	if (status == EXIT_OK && make_overlay(&cfg, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {

@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -18,6 +17,9 @@
 #include "imagefmt.h"
 #include "path.h"
 #include "qemu_argv.h"
+#include "safefile.h"
+#include "strbuf.h"
+#include "usock.h"
 #include "xalloc.h"
 
 struct check {
@@ -175,82 +177,136 @@ static void check_initrd(struct check *c)
 		close(fd);
 }
 
-/* Is anything listening on the unix socket PATH? 1 yes, 0 stale, -1 errno. */
-static int socket_is_live(const char *path)
+/* The directory of the serial socket exists: its stat in *ST; else reported, -1. */
+static int serial_dir(struct check *c, const char *path, const char *dir, struct stat *st)
 {
-	struct sockaddr_un sa;
-	int fd, r;
+	int err;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (r == 0)
-		return 1;
-	return errno == ECONNREFUSED ? 0 : -1;
+	errno = 0;
+	memset(st, 0, sizeof(*st));
+	if (stat(dir, st) == 0 && S_ISDIR(st->st_mode))
+		return 0;
+	err = errno;
+	report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "directory '%s' of serial socket '%s' %s%s",
+	       dir, path, err == ENOENT ? "does not exist" :
+	       err ? "cannot be examined: " : "is not a directory",
+	       err && err != ENOENT ? strerror(err) : "");
+	return -1;
 }
 
-static void check_serial(struct check *c)
+/* An existing boot log, judged as run judges it when it opens the file. */
+static int serial_log(struct check *c)
 {
-	const char *path = c->cfg->serial_path;
-	struct sockaddr_un sa;
+	struct strbuf why = STRBUF_INIT;
 	struct stat st;
-	char *dir;
-	int live;
+	int r = 0;
 
-	if (c->cfg->serial != SERIAL_SOCKET)
-		return;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		report(c, KEY_SERIAL, SEV_ERROR, EXIT_CONFIG, "serial socket path '%s' is %zu "
-		       "bytes; a unix socket path has at most %zu: choose a shorter one",
-		       path, strlen(path), sizeof(sa.sun_path) - 1);
-		return;
+	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 &&
+	    safefile_log_problem(c->cfg->serial_log, &st, &why) < 0) {
+		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "%s", why.buf);
+		r = -1;
 	}
-	dir = path_dirname(path);
-	errno = 0;
-	memset(&st, 0, sizeof(st));
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		int err = errno;
+	sb_release(&why);
+	return r;
+}
 
-		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "directory '%s' of serial socket "
-		       "'%s' %s%s", dir, path, err == ENOENT ? "does not exist" :
-		       err ? "cannot be examined: " : "is not a directory",
-		       err && err != ENOENT ? strerror(err) : "");
-		free(dir);
-		return;
-	}
-	free(dir);
-	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* QEMU would truncate whatever it finds there, through a symlink too. */
-		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "boot log path '%s' exists and is "
-		       "not a regular file; refusing to overwrite it", c->cfg->serial_log);
-		return;
-	}
-	diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
-		  c->cfg->serial_log ? c->cfg->serial_log : "none");
-	if (lstat(path, &st) < 0)
-		return;         /* nothing there: QEMU creates it */
-	if (!S_ISSOCK(st.st_mode)) {
+/*
+ * QEMU replaces a stale socket by unlinking it, which fails (after the
+ * checks, with QEMU's own message) in a directory we cannot write, and
+ * for another user's socket in a sticky directory not ours.
+ */
+static const char *unreplaceable(const struct stat *sock, const char *dir,
+				 const struct stat *dir_st)
+{
+	uid_t me = geteuid();
+
+	if (me == 0)
+		return NULL;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return "you cannot write to its directory";
+	if ((dir_st->st_mode & S_ISVTX) && sock->st_uid != me && dir_st->st_uid != me)
+		return "its directory is sticky (like /tmp) and not yours";
+	return NULL;
+}
+
+static void report_unreplaceable(struct check *c, const char *path, const struct stat *st,
+				 const char *why, enum usock_state state, int err)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (st->st_uid == geteuid())
+		sb_adds(&sb, "you");
+	else
+		safefile_describe_owner(&sb, st->st_uid);
+	if (state == USOCK_STALE)
+		sb_adds(&sb, ", nobody listens on it,");
+	else
+		sb_addf(&sb, " (it cannot be probed: %s)", strerror(err));
+	report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' belongs to %s and "
+	       "vmlaunch cannot replace it: %s; ask %s or root to remove it, or choose another "
+	       "path", path, sb.buf, why, st->st_uid == geteuid() ? "the directory's owner" :
+	       "its owner");
+	sb_release(&sb);
+}
+
+/*
+ * Something at the socket path (where there is nothing, QEMU creates the
+ * socket): a stale socket QEMU may replace, or an error.
+ */
+static void serial_existing(struct check *c, const char *path, const struct stat *st,
+			    const char *dir, const struct stat *dir_st)
+{
+	enum usock_state state;
+	const char *why;
+	int err;
+
+	if (!S_ISSOCK(st->st_mode)) {
 		/* QEMU would unlink whatever is there: never let it. */
 		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "serial socket path '%s' exists "
 		       "and is not a socket; refusing to replace it (remove it yourself or "
 		       "choose another path)", path);
 		return;
 	}
-	live = socket_is_live(path);
-	if (live == 1) {
+	state = usock_probe(path);
+	err = errno;
+	if (state == USOCK_LISTENING || state == USOCK_BUSY) {
 		report(c, KEY_SERIAL, SEV_HOST, EXIT_UNAVAILABLE, "serial socket '%s' is in use: "
-		       "something is listening on it (another VM?)", path);
-	} else if (live < 0) {
-		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
-		       "checked: %s", path, strerror(errno));
-	} else {
-		diag_info(c->d, "serial: stale socket '%s' (nobody listening) will be replaced", path);
+		       "something is listening on it (%s)", path, state == USOCK_BUSY ?
+		       "a console may be attached" : "another VM?");
+		return;
 	}
+	why = unreplaceable(st, dir, dir_st);
+	if (why)
+		report_unreplaceable(c, path, st, why, state, err);
+	else if (state == USOCK_UNKNOWN)
+		report(c, KEY_SERIAL, SEV_HOST, EXIT_NOINPUT, "serial socket '%s' cannot be "
+		       "checked: %s", path, strerror(err));
+	else
+		diag_info(c->d, "serial: stale socket '%s' (nobody listening) will be replaced", path);
+}
+
+static void check_serial(struct check *c)
+{
+	const char *path = c->cfg->serial_path;
+	struct stat st, dir_st;
+	char *dir;
+
+	if (c->cfg->serial != SERIAL_SOCKET)
+		return;
+	if (strlen(path) > usock_path_max()) {
+		report(c, KEY_SERIAL, SEV_ERROR, EXIT_CONFIG, "serial socket path '%s' is %zu "
+		       "bytes; a unix socket path has at most %zu: choose a shorter one",
+		       path, strlen(path), usock_path_max());
+		return;
+	}
+	dir = path_dirname(path);
+	if (serial_dir(c, path, dir, &dir_st) == 0 && serial_log(c) == 0) {
+		diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
+			  c->cfg->serial_log ? c->cfg->serial_log : "none");
+		if (lstat(path, &st) == 0)
+			serial_existing(c, path, &st, dir, &dir_st);
+	}
+	free(dir);
 }
 
 /*
