@@ -36,6 +36,7 @@
 #include "qemu_argv.h"
 #include "strbuf.h"
 #include "supervise.h"
+#include "usock.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -562,19 +563,10 @@ out:
 
 static void try_connect(struct run *r)
 {
-	struct sockaddr_un sa;
-	int fd;
+	int fd = usock_connect(r->cfg.serial_path, 0);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", r->cfg.serial_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+	if (fd >= 0)
 		r->fd = fd;
-	else
-		close(fd);
 }
 
 static void read_console(struct run *r)

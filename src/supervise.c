@@ -9,12 +9,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "usock.h"
 #include "xalloc.h"
 
 double now_seconds(void)
@@ -89,22 +88,7 @@ int child_poll(struct child *c)
 /* Connect to QEMU's HMP monitor at PATH: a descriptor, or -1. */
 static int monitor_connect(const char *path)
 {
-	struct sockaddr_un sa;
-	int fd;
-
-	if (!path || strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return path ? usock_connect(path, USOCK_NONBLOCK) : -1;
 }
 
 /* Are all of CS reaped?  Waits up to MS, draining the monitors meanwhile. */
