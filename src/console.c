@@ -62,13 +62,31 @@ enum end {
 	END_ERROR,
 };
 
+/*
+ * What a signal does to the session.  The job-control signals are caught
+ * too: the terminal must be given back before the stop and made raw again
+ * after it (Ctrl-Z goes to the guest, so SIGTSTP comes from kill(1)).
+ */
+enum sig_action { ON_END, ON_STOP, ON_CONT, ON_IGNORE };
+
+static const struct {
+	int signo;
+	enum sig_action act;
+} sig_table[] = {
+	{ SIGTERM, ON_END }, { SIGHUP, ON_END }, { SIGINT, ON_END }, { SIGQUIT, ON_END },
+	{ SIGTSTP, ON_STOP }, { SIGTTIN, ON_STOP }, { SIGTTOU, ON_STOP },
+	{ SIGCONT, ON_CONT },
+	{ SIGPIPE, ON_IGNORE }, { SIGWINCH, ON_IGNORE },
+};
+#define NSIG_LIST (sizeof(sig_table) / sizeof(sig_table[0]))
+
 struct session {
 	const char *sock_path;
 	long timeout;
 	int sock;                   /* -1 until connected */
 	int tty;                    /* stdin is a terminal: raw mode and escapes */
-	int raw;                    /* the terminal is in raw mode now */
-	struct termios saved;
+	int raw;                    /* raw mode is on (while we hold the terminal) */
+	struct termios saved, raw_tio;
 	struct console_escape esc;
 	struct buf to_sock, to_out;
 	int in_eof;
@@ -80,18 +98,13 @@ struct session {
 	int signo;                  /* END_SIGNAL */
 	int err;                    /* END_ERROR: errno ... */
 	char what[160];             /* ... and what failed */
-	struct sigaction old_act[6];
+	struct sigaction old_act[NSIG_LIST];
 	size_t nsig_set;            /* how many of old_act are saved */
 };
 
 /* ---- signals: a self-pipe the loop polls ---- */
 
 static int sig_pipe[2] = { -1, -1 };
-
-/* The first NSIG_CAUGHT end the session; the rest are ignored. */
-static const int sig_list[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGWINCH };
-#define NSIG_CAUGHT 4
-#define NSIG_LIST (sizeof(sig_list) / sizeof(sig_list[0]))
 
 static void on_signal(int signo)
 {
@@ -115,8 +128,8 @@ static int signals_install(struct session *s, struct diag *d)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (s->nsig_set = 0; s->nsig_set < NSIG_LIST; s->nsig_set++) {
-		sa.sa_handler = s->nsig_set < NSIG_CAUGHT ? on_signal : SIG_IGN;
-		if (sigaction(sig_list[s->nsig_set], &sa, &s->old_act[s->nsig_set]) < 0) {
+		sa.sa_handler = sig_table[s->nsig_set].act == ON_IGNORE ? SIG_IGN : on_signal;
+		if (sigaction(sig_table[s->nsig_set].signo, &sa, &s->old_act[s->nsig_set]) < 0) {
 			diag_error(d, NULL, EXIT_OSERR, "cannot set up signal handling: %s",
 				   strerror(errno));
 			return -1;
@@ -131,13 +144,37 @@ static void signals_restore(struct session *s)
 	size_t i;
 
 	for (i = 0; i < s->nsig_set; i++)
-		sigaction(sig_list[i], &s->old_act[i], NULL);
+		sigaction(sig_table[i].signo, &s->old_act[i], NULL);
 	s->nsig_set = 0;
 	if (sig_pipe[0] >= 0) {
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);
 	}
 	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+static enum sig_action sig_action_of(int signo)
+{
+	size_t i;
+
+	for (i = 0; i < NSIG_LIST; i++)
+		if (sig_table[i].signo == signo)
+			return sig_table[i].act;
+	return ON_END;
+}
+
+/* Stop with SIGNO's default action, so the shell sees a stopped job; returns once continued. */
+static int stop_self(int signo)
+{
+	struct sigaction dfl, old;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(signo, &dfl, &old) < 0)
+		return -1;
+	raise(signo);   /* an orphaned job is not stopped: then it just goes on */
+	return sigaction(signo, &old, NULL);
 }
 
 /* ---- small helpers ---- */
@@ -166,13 +203,35 @@ static int fail(struct session *s, int err, const char *fmt, ...)
 	return -1;
 }
 
-static int tcsetattr_retry(int fd, const struct termios *t)
+/*
+ * Set the terminal with SIGTTOU's default action: from the background the
+ * kernel stops the job until the shell gives it the terminal back, instead
+ * of our handler turning every try into EINTR (an orphaned job gets EIO).
+ */
+static int term_set(const struct termios *t)
 {
-	int r;
+	struct sigaction dfl, old;
+	int r, err;
 
-	while ((r = tcsetattr(fd, TCSADRAIN, t)) < 0 && errno == EINTR)
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGTTOU, &dfl, &old) < 0)
+		return -1;
+	while ((r = tcsetattr(STDIN_FILENO, TCSADRAIN, t)) < 0 && errno == EINTR)
 		;
+	err = errno;
+	sigaction(SIGTTOU, &old, NULL);   /* cannot fail: it worked the other way */
+	errno = err;
 	return r;
+}
+
+/* The terminal is another job's while we are in the background: leave it alone. */
+static int term_ours(void)
+{
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+
+	return fg < 0 || fg == getpgrp();   /* no answer (hung up): let tcsetattr say */
 }
 
 /* ---- options and the argument ---- */
@@ -545,6 +604,49 @@ static int read_in(struct session *s)
 	return 0;
 }
 
+/* ---- job control ---- */
+
+/* Raw mode again after a stop, whoever stopped us (SIGSTOP cannot be caught). */
+static int resume(struct session *s)
+{
+	if (s->raw && term_set(&s->raw_tio) < 0)
+		return fail(s, errno, "cannot put the terminal back in raw mode");
+	return 0;
+}
+
+/* SIGTSTP, SIGTTIN, SIGTTOU: give the terminal back as it was, really stop, resume. */
+static int suspend(struct session *s, int signo)
+{
+	if (s->raw && term_ours() && term_set(&s->saved) < 0) {
+		s->raw = 0;          /* said once, here, not again by finish() */
+		return fail(s, errno, "cannot restore the terminal");
+	}
+	if (stop_self(signo) < 0)
+		return fail(s, errno, "cannot stop");
+	return resume(s);
+}
+
+/* A byte from the self-pipe: 0 to go on, -1 when the session ends. */
+static int take_signal(struct session *s)
+{
+	unsigned char b = 0;
+
+	if (read(sig_pipe[0], &b, 1) != 1)
+		return 0;            /* EAGAIN: another pass took it */
+	switch (sig_action_of(b)) {
+	case ON_STOP:
+		return suspend(s, b);
+	case ON_CONT:
+		return resume(s);
+	case ON_END:
+	case ON_IGNORE:
+		break;
+	}
+	s->signo = b;
+	s->end = END_SIGNAL;
+	return -1;
+}
+
 /* ---- the loop ---- */
 
 enum { P_SIG, P_IN, P_SOCK, P_OUT, P_COUNT };
@@ -614,12 +716,9 @@ static enum end run_loop(struct session *s)
 			return s->end;
 		}
 		if (n > 0 && p[P_SIG].revents) {
-			unsigned char b = 0;
-
-			if (read(sig_pipe[0], &b, 1) == 1) {
-				s->signo = b;
-				return s->end = END_SIGNAL;
-			}
+			if (take_signal(s) < 0)
+				return s->end;
+			continue;   /* after a stop, what poll said is old news */
 		}
 		now = now_ms();
 		if (s->deadline && now >= s->deadline)
@@ -638,7 +737,7 @@ static void term_restore(struct session *s, struct diag *d)
 	if (!s->raw)
 		return;
 	s->raw = 0;
-	if (tcsetattr_retry(STDIN_FILENO, &s->saved) < 0)
+	if (term_ours() && term_set(&s->saved) < 0)
 		diag_error(d, NULL, EXIT_OSERR, "cannot restore the terminal: %s (try 'stty sane')",
 			   strerror(errno));
 }
@@ -741,7 +840,6 @@ out:
 
 static int attach(struct session *s, struct diag *d)
 {
-	struct termios raw;
 	int flags = fcntl(s->sock, F_GETFL);
 
 	if (flags < 0 || fcntl(s->sock, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -756,12 +854,12 @@ static int attach(struct session *s, struct diag *d)
 		}
 		fprintf(d->out, "vmlaunch: connected to %s; leave with Ctrl-] or ~. at the "
 			"start of a line\n", s->sock_path);
-		raw = s->saved;
-		cfmakeraw(&raw);      /* no output processing: the guest sends \r\n itself */
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		s->raw = 1;           /* from here on, every way out restores */
-		if (tcsetattr_retry(STDIN_FILENO, &raw) < 0) {
+		s->raw_tio = s->saved;
+		cfmakeraw(&s->raw_tio);   /* no output processing: the guest sends \r\n itself */
+		s->raw_tio.c_cc[VMIN] = 1;
+		s->raw_tio.c_cc[VTIME] = 0;
+		s->raw = 1;               /* from here on, every way out restores */
+		if (term_set(&s->raw_tio) < 0) {
 			int err = errno;
 
 			term_restore(s, d);
