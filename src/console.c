@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -797,26 +798,72 @@ static void session_close(struct session *s)
 	signals_restore(s);
 }
 
+/*
+ * Why the boot log open on FD must not be shown, in WHY, or NULL.  It is
+ * shown raw, so it must be a regular file that nobody else could have
+ * written escape sequences into: ours, and not group- or world-writable.
+ */
+static const char *log_refusal(int fd, char *why, size_t n)
+{
+	static const char *const writers[] = { "group", "others", "group and others" };
+	struct stat st;
+	int w;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, n, "cannot be looked at: %s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(why, n, "is %s, not a regular file", file_kind(st.st_mode));
+	} else if (st.st_uid != geteuid()) {
+		const struct passwd *pw = getpwuid(st.st_uid);
+
+		if (pw)
+			snprintf(why, n, "is owned by %s, not by you", pw->pw_name);
+		else
+			snprintf(why, n, "is owned by uid %lu, not by you", (unsigned long)st.st_uid);
+	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		w = (st.st_mode & S_IWGRP ? 1 : 0) + (st.st_mode & S_IWOTH ? 2 : 0);
+		snprintf(why, n, "is writable by %s (mode %04o)", writers[w - 1],
+			 (unsigned)(st.st_mode & 07777));
+	} else {
+		return NULL;
+	}
+	return why;
+}
+
+/* Open SOCKET.log to be shown, or say in one line why not; -1 then. */
+static int open_log(const char *log, struct diag *d)
+{
+	char why[160];
+	int fd = open(log, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			diag_warn(d, NULL, "no boot log at %s", log);
+		else if (errno == ELOOP)
+			diag_warn(d, NULL, "boot log %s is a symbolic link: not shown", log);
+		else
+			diag_warn(d, NULL, "cannot open the boot log %s: %s", log, strerror(errno));
+		return -1;
+	}
+	if (log_refusal(fd, why, sizeof(why))) {
+		diag_warn(d, NULL, "boot log %s %s: not shown", log, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Show SOCKET.log first: what the guest printed before anyone attached. */
 static int replay_log(struct session *s, struct diag *d)
 {
 	char *log = xasprintf("%s.log", s->sock_path);
-	struct stat st;
 	ssize_t n;
 	int fd, status = 0;
 
-	fd = open(log, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open_log(log, d);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			diag_warn(d, NULL, "no boot log at %s", log);
-		else
-			diag_warn(d, NULL, "cannot open the boot log %s: %s", log, strerror(errno));
 		free(log);
 		return 0;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		diag_warn(d, NULL, "boot log %s is not a regular file: not shown", log);
-		goto out;
 	}
 	while ((n = read(fd, s->to_out.data, sizeof(s->to_out.data))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -832,7 +879,6 @@ static int replay_log(struct session *s, struct diag *d)
 			break;
 		}
 	}
-out:
 	close(fd);
 	free(log);
 	return status;
