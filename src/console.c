@@ -35,6 +35,7 @@ static const char console_usage[] =
 	"usage: vmlaunch console [--replay] [--timeout SECONDS] SOCKET|CONFIG\n"
 	"  attach to a VM's serial socket (or the socket CONFIG's 'serial' names)\n"
 	"  --replay          first print SOCKET.log, what the guest printed so far\n"
+	"                    (also once the VM has exited)\n"
 	"  --timeout SECONDS end the session after SECONDS (exit 124)\n"
 	"In a terminal, leave with Ctrl-] or ~. at the start of a line (~~ sends ~).\n"
 	"From a pipe, input is sent as is; after its end, output is shown until the\n"
@@ -324,6 +325,17 @@ static const char *file_kind(mode_t mode)
 	return "a special file";
 }
 
+/* SOCK.log is there, in any form (open_log says if it will not be shown). */
+static int log_exists(const char *sock)
+{
+	char *log = xasprintf("%s.log", sock);
+	struct stat st;
+	int r = lstat(log, &st) == 0;
+
+	free(log);
+	return r;
+}
+
 /* The socket a config's 'serial' names; it need not exist yet (connect says). */
 static int socket_from_config(const char *file, char **sock_path, struct diag *d)
 {
@@ -360,13 +372,21 @@ static int socket_from_config(const char *file, char **sock_path, struct diag *d
 	return status;
 }
 
-/* PATH is a socket, or a config naming one. */
-static int resolve_target(const char *path, char **sock_path, struct diag *d)
+/*
+ * PATH is a socket, or a config naming one.  With REPLAY, a socket that is
+ * gone is still a target when its boot log is there: the log of a VM that
+ * exited (or crashed) is worth showing.
+ */
+static int resolve_target(const char *path, int replay, char **sock_path, struct diag *d)
 {
 	struct origin at = { path, 0 };
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
+		if (replay && errno == ENOENT && log_exists(path)) {
+			*sock_path = xstrdup(path);
+			return 0;
+		}
 		if (errno == ENOENT || errno == ENOTDIR)
 			diag_error(d, &at, EXIT_NOINPUT, "no such socket or config file");
 		else
@@ -384,8 +404,14 @@ static int resolve_target(const char *path, char **sock_path, struct diag *d)
 	return EXIT_NOINPUT;
 }
 
-/* Non-blocking connect: a listener that is not accepting fails at once (EAGAIN). */
-static int connect_socket(const char *path, int *fdp, struct diag *d)
+#define CONNECT_GONE (-1)   /* connect_socket: no VM, and the caller says so */
+
+/*
+ * Non-blocking connect: a listener that is not accepting fails at once
+ * (EAGAIN).  With GONE_OK, no socket or nobody listening is not reported
+ * but returns CONNECT_GONE.
+ */
+static int connect_socket(const char *path, int gone_ok, int *fdp, struct diag *d)
 {
 	struct origin at = { path, 0 };
 	struct sockaddr_un sa;
@@ -410,6 +436,8 @@ static int connect_socket(const char *path, int *fdp, struct diag *d)
 	}
 	err = errno;
 	close(fd);
+	if (gone_ok && (err == ENOENT || err == ECONNREFUSED))
+		return CONNECT_GONE;
 	switch (err) {
 	case ECONNREFUSED:
 		diag_error(d, &at, EXIT_UNAVAILABLE, "nobody is listening (is the VM running?)");
@@ -853,13 +881,18 @@ static int open_log(const char *log, struct diag *d)
 	return fd;
 }
 
-/* Show SOCKET.log first: what the guest printed before anyone attached. */
-static int replay_log(struct session *s, struct diag *d)
+/*
+ * Show SOCKET.log first: what the guest printed before anyone attached.
+ * *SHOWN is set when it was shown; returns the exit status if the session
+ * ended during it (a signal, an error), else 0.
+ */
+static int replay_log(struct session *s, int *shown, struct diag *d)
 {
 	char *log = xasprintf("%s.log", s->sock_path);
 	ssize_t n;
 	int fd, status = 0;
 
+	*shown = 0;
 	fd = open_log(log, d);
 	if (fd < 0) {
 		free(log);
@@ -879,6 +912,7 @@ static int replay_log(struct session *s, struct diag *d)
 			break;
 		}
 	}
+	*shown = n == 0;
 	close(fd);
 	free(log);
 	return status;
@@ -923,22 +957,30 @@ int console_main(int argc, char **argv, struct diag *d)
 	struct console_opts o;
 	struct session s;
 	char *sock_path = NULL;
-	int status;
+	int status, shown = 0;
 
 	status = parse_options(argc, argv, &o, d);
 	if (status >= 0)
 		return status;
-	status = resolve_target(o.target, &sock_path, d);
+	status = resolve_target(o.target, o.replay, &sock_path, d);
 	if (status)
 		goto out;
 	if (session_open(&s, &o, sock_path, d) < 0)
 		status = EXIT_OSERR;
 	else if (o.replay)
-		status = replay_log(&s, d);
+		status = replay_log(&s, &shown, d);
 	if (!status)
-		status = connect_socket(sock_path, &s.sock, d);
-	if (!status)
+		status = connect_socket(sock_path, shown, &s.sock, d);
+	if (status == CONNECT_GONE) {
+		/* What was asked for was shown: a success, in one line of its own. */
+		if (s.out_midline && isatty(STDERR_FILENO))
+			fputc('\n', d->out);
+		fprintf(d->out, "vmlaunch: %s: the VM is not running; shown its boot log\n",
+			sock_path);
+		status = EXIT_OK;
+	} else if (!status) {
 		status = attach(&s, d);
+	}
 	session_close(&s);
 out:
 	free(sock_path);
