@@ -165,15 +165,23 @@ static enum sig_action sig_action_of(int signo)
 	return ON_END;
 }
 
-/* Stop with SIGNO's default action, so the shell sees a stopped job; returns once continued. */
-static int stop_self(int signo)
+/* SIGNO back to its default action for a moment; what it was goes in *OLD. */
+static int sig_default(int signo, struct sigaction *old)
 {
-	struct sigaction dfl, old;
+	struct sigaction dfl;
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
-	if (sigaction(signo, &dfl, &old) < 0)
+	return sigaction(signo, &dfl, old);
+}
+
+/* Stop with SIGNO's default action, so the shell sees a stopped job; returns once continued. */
+static int stop_self(int signo)
+{
+	struct sigaction old;
+
+	if (sig_default(signo, &old) < 0)
 		return -1;
 	raise(signo);   /* an orphaned job is not stopped: then it just goes on */
 	return sigaction(signo, &old, NULL);
@@ -212,13 +220,10 @@ static int fail(struct session *s, int err, const char *fmt, ...)
  */
 static int term_set(const struct termios *t)
 {
-	struct sigaction dfl, old;
+	struct sigaction old;
 	int r, err;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	if (sigaction(SIGTTOU, &dfl, &old) < 0)
+	if (sig_default(SIGTTOU, &old) < 0)
 		return -1;
 	while ((r = tcsetattr(STDIN_FILENO, TCSADRAIN, t)) < 0 && errno == EINTR)
 		;
