@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ static const char console_usage[] =
 	"usage: vmlaunch console [--replay] [--timeout SECONDS] SOCKET|CONFIG\n"
 	"  attach to a VM's serial socket (or the socket CONFIG's 'serial' names)\n"
 	"  --replay          first print SOCKET.log, what the guest printed so far\n"
+	"                    (also once the VM has exited)\n"
 	"  --timeout SECONDS end the session after SECONDS (exit 124)\n"
 	"In a terminal, leave with Ctrl-] or ~. at the start of a line (~~ sends ~).\n"
 	"From a pipe, input is sent as is; after its end, output is shown until the\n"
@@ -62,13 +64,31 @@ enum end {
 	END_ERROR,
 };
 
+/*
+ * What a signal does to the session.  The job-control signals are caught
+ * too: the terminal must be given back before the stop and made raw again
+ * after it (Ctrl-Z goes to the guest, so SIGTSTP comes from kill(1)).
+ */
+enum sig_action { ON_END, ON_STOP, ON_CONT, ON_IGNORE };
+
+static const struct {
+	int signo;
+	enum sig_action act;
+} sig_table[] = {
+	{ SIGTERM, ON_END }, { SIGHUP, ON_END }, { SIGINT, ON_END }, { SIGQUIT, ON_END },
+	{ SIGTSTP, ON_STOP }, { SIGTTIN, ON_STOP }, { SIGTTOU, ON_STOP },
+	{ SIGCONT, ON_CONT },
+	{ SIGPIPE, ON_IGNORE }, { SIGWINCH, ON_IGNORE },
+};
+#define NSIG_LIST (sizeof(sig_table) / sizeof(sig_table[0]))
+
 struct session {
 	const char *sock_path;
 	long timeout;
 	int sock;                   /* -1 until connected */
 	int tty;                    /* stdin is a terminal: raw mode and escapes */
-	int raw;                    /* the terminal is in raw mode now */
-	struct termios saved;
+	int raw;                    /* raw mode is on (while we hold the terminal) */
+	struct termios saved, raw_tio;
 	struct console_escape esc;
 	struct buf to_sock, to_out;
 	int in_eof;
@@ -80,18 +100,13 @@ struct session {
 	int signo;                  /* END_SIGNAL */
 	int err;                    /* END_ERROR: errno ... */
 	char what[160];             /* ... and what failed */
-	struct sigaction old_act[6];
+	struct sigaction old_act[NSIG_LIST];
 	size_t nsig_set;            /* how many of old_act are saved */
 };
 
 /* ---- signals: a self-pipe the loop polls ---- */
 
 static int sig_pipe[2] = { -1, -1 };
-
-/* The first NSIG_CAUGHT end the session; the rest are ignored. */
-static const int sig_list[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGWINCH };
-#define NSIG_CAUGHT 4
-#define NSIG_LIST (sizeof(sig_list) / sizeof(sig_list[0]))
 
 static void on_signal(int signo)
 {
@@ -115,8 +130,8 @@ static int signals_install(struct session *s, struct diag *d)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (s->nsig_set = 0; s->nsig_set < NSIG_LIST; s->nsig_set++) {
-		sa.sa_handler = s->nsig_set < NSIG_CAUGHT ? on_signal : SIG_IGN;
-		if (sigaction(sig_list[s->nsig_set], &sa, &s->old_act[s->nsig_set]) < 0) {
+		sa.sa_handler = sig_table[s->nsig_set].act == ON_IGNORE ? SIG_IGN : on_signal;
+		if (sigaction(sig_table[s->nsig_set].signo, &sa, &s->old_act[s->nsig_set]) < 0) {
 			diag_error(d, NULL, EXIT_OSERR, "cannot set up signal handling: %s",
 				   strerror(errno));
 			return -1;
@@ -131,13 +146,45 @@ static void signals_restore(struct session *s)
 	size_t i;
 
 	for (i = 0; i < s->nsig_set; i++)
-		sigaction(sig_list[i], &s->old_act[i], NULL);
+		sigaction(sig_table[i].signo, &s->old_act[i], NULL);
 	s->nsig_set = 0;
 	if (sig_pipe[0] >= 0) {
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);
 	}
 	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+static enum sig_action sig_action_of(int signo)
+{
+	size_t i;
+
+	for (i = 0; i < NSIG_LIST; i++)
+		if (sig_table[i].signo == signo)
+			return sig_table[i].act;
+	return ON_END;
+}
+
+/* SIGNO back to its default action for a moment; what it was goes in *OLD. */
+static int sig_default(int signo, struct sigaction *old)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	return sigaction(signo, &dfl, old);
+}
+
+/* Stop with SIGNO's default action, so the shell sees a stopped job; returns once continued. */
+static int stop_self(int signo)
+{
+	struct sigaction old;
+
+	if (sig_default(signo, &old) < 0)
+		return -1;
+	raise(signo);   /* an orphaned job is not stopped: then it just goes on */
+	return sigaction(signo, &old, NULL);
 }
 
 /* ---- small helpers ---- */
@@ -166,13 +213,32 @@ static int fail(struct session *s, int err, const char *fmt, ...)
 	return -1;
 }
 
-static int tcsetattr_retry(int fd, const struct termios *t)
+/*
+ * Set the terminal with SIGTTOU's default action: from the background the
+ * kernel stops the job until the shell gives it the terminal back, instead
+ * of our handler turning every try into EINTR (an orphaned job gets EIO).
+ */
+static int term_set(const struct termios *t)
 {
-	int r;
+	struct sigaction old;
+	int r, err;
 
-	while ((r = tcsetattr(fd, TCSADRAIN, t)) < 0 && errno == EINTR)
+	if (sig_default(SIGTTOU, &old) < 0)
+		return -1;
+	while ((r = tcsetattr(STDIN_FILENO, TCSADRAIN, t)) < 0 && errno == EINTR)
 		;
+	err = errno;
+	sigaction(SIGTTOU, &old, NULL);   /* cannot fail: it worked the other way */
+	errno = err;
 	return r;
+}
+
+/* The terminal is another job's while we are in the background: leave it alone. */
+static int term_ours(void)
+{
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+
+	return fg < 0 || fg == getpgrp();   /* no answer (hung up): let tcsetattr say */
 }
 
 /* ---- options and the argument ---- */
@@ -264,6 +330,17 @@ static const char *file_kind(mode_t mode)
 	return "a special file";
 }
 
+/* SOCK.log is there, in any form (open_log says if it will not be shown). */
+static int log_exists(const char *sock)
+{
+	char *log = xasprintf("%s.log", sock);
+	struct stat st;
+	int r = lstat(log, &st) == 0;
+
+	free(log);
+	return r;
+}
+
 /* The socket a config's 'serial' names; it need not exist yet (connect says). */
 static int socket_from_config(const char *file, char **sock_path, struct diag *d)
 {
@@ -300,13 +377,21 @@ static int socket_from_config(const char *file, char **sock_path, struct diag *d
 	return status;
 }
 
-/* PATH is a socket, or a config naming one. */
-static int resolve_target(const char *path, char **sock_path, struct diag *d)
+/*
+ * PATH is a socket, or a config naming one.  With REPLAY, a socket that is
+ * gone is still a target when its boot log is there: the log of a VM that
+ * exited (or crashed) is worth showing.
+ */
+static int resolve_target(const char *path, int replay, char **sock_path, struct diag *d)
 {
 	struct origin at = { path, 0 };
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
+		if (replay && errno == ENOENT && log_exists(path)) {
+			*sock_path = xstrdup(path);
+			return 0;
+		}
 		if (errno == ENOENT || errno == ENOTDIR)
 			diag_error(d, &at, EXIT_NOINPUT, "no such socket or config file");
 		else
@@ -324,8 +409,14 @@ static int resolve_target(const char *path, char **sock_path, struct diag *d)
 	return EXIT_NOINPUT;
 }
 
-/* Non-blocking connect: a listener that is not accepting fails at once (EAGAIN). */
-static int connect_socket(const char *path, int *fdp, struct diag *d)
+#define CONNECT_GONE (-1)   /* connect_socket: no VM, and the caller says so */
+
+/*
+ * Non-blocking connect: a listener that is not accepting fails at once
+ * (EAGAIN).  With GONE_OK, no socket or nobody listening is not reported
+ * but returns CONNECT_GONE.
+ */
+static int connect_socket(const char *path, int gone_ok, int *fdp, struct diag *d)
 {
 	struct origin at = { path, 0 };
 	struct sockaddr_un sa;
@@ -350,6 +441,8 @@ static int connect_socket(const char *path, int *fdp, struct diag *d)
 	}
 	err = errno;
 	close(fd);
+	if (gone_ok && (err == ENOENT || err == ECONNREFUSED))
+		return CONNECT_GONE;
 	switch (err) {
 	case ECONNREFUSED:
 		diag_error(d, &at, EXIT_UNAVAILABLE, "nobody is listening (is the VM running?)");
@@ -545,6 +638,49 @@ static int read_in(struct session *s)
 	return 0;
 }
 
+/* ---- job control ---- */
+
+/* Raw mode again after a stop, whoever stopped us (SIGSTOP cannot be caught). */
+static int resume(struct session *s)
+{
+	if (s->raw && term_set(&s->raw_tio) < 0)
+		return fail(s, errno, "cannot put the terminal back in raw mode");
+	return 0;
+}
+
+/* SIGTSTP, SIGTTIN, SIGTTOU: give the terminal back as it was, really stop, resume. */
+static int suspend(struct session *s, int signo)
+{
+	if (s->raw && term_ours() && term_set(&s->saved) < 0) {
+		s->raw = 0;          /* said once, here, not again by finish() */
+		return fail(s, errno, "cannot restore the terminal");
+	}
+	if (stop_self(signo) < 0)
+		return fail(s, errno, "cannot stop");
+	return resume(s);
+}
+
+/* A byte from the self-pipe: 0 to go on, -1 when the session ends. */
+static int take_signal(struct session *s)
+{
+	unsigned char b = 0;
+
+	if (read(sig_pipe[0], &b, 1) != 1)
+		return 0;            /* EAGAIN: another pass took it */
+	switch (sig_action_of(b)) {
+	case ON_STOP:
+		return suspend(s, b);
+	case ON_CONT:
+		return resume(s);
+	case ON_END:
+	case ON_IGNORE:
+		break;
+	}
+	s->signo = b;
+	s->end = END_SIGNAL;
+	return -1;
+}
+
 /* ---- the loop ---- */
 
 enum { P_SIG, P_IN, P_SOCK, P_OUT, P_COUNT };
@@ -614,12 +750,9 @@ static enum end run_loop(struct session *s)
 			return s->end;
 		}
 		if (n > 0 && p[P_SIG].revents) {
-			unsigned char b = 0;
-
-			if (read(sig_pipe[0], &b, 1) == 1) {
-				s->signo = b;
-				return s->end = END_SIGNAL;
-			}
+			if (take_signal(s) < 0)
+				return s->end;
+			continue;   /* after a stop, what poll said is old news */
 		}
 		now = now_ms();
 		if (s->deadline && now >= s->deadline)
@@ -638,7 +771,7 @@ static void term_restore(struct session *s, struct diag *d)
 	if (!s->raw)
 		return;
 	s->raw = 0;
-	if (tcsetattr_retry(STDIN_FILENO, &s->saved) < 0)
+	if (term_ours() && term_set(&s->saved) < 0)
 		diag_error(d, NULL, EXIT_OSERR, "cannot restore the terminal: %s (try 'stty sane')",
 			   strerror(errno));
 }
@@ -698,26 +831,77 @@ static void session_close(struct session *s)
 	signals_restore(s);
 }
 
-/* Show SOCKET.log first: what the guest printed before anyone attached. */
-static int replay_log(struct session *s, struct diag *d)
+/*
+ * Why the boot log open on FD must not be shown, in WHY, or NULL.  It is
+ * shown raw, so it must be a regular file that nobody else could have
+ * written escape sequences into: ours, and not group- or world-writable.
+ */
+static const char *log_refusal(int fd, char *why, size_t n)
 {
-	char *log = xasprintf("%s.log", s->sock_path);
+	static const char *const writers[] = { "group", "others", "group and others" };
 	struct stat st;
-	ssize_t n;
-	int fd, status = 0;
+	int w;
 
-	fd = open(log, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, n, "cannot be looked at: %s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(why, n, "is %s, not a regular file", file_kind(st.st_mode));
+	} else if (st.st_uid != geteuid()) {
+		const struct passwd *pw = getpwuid(st.st_uid);
+
+		if (pw)
+			snprintf(why, n, "is owned by %s, not by you", pw->pw_name);
+		else
+			snprintf(why, n, "is owned by uid %lu, not by you", (unsigned long)st.st_uid);
+	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		w = (st.st_mode & S_IWGRP ? 1 : 0) + (st.st_mode & S_IWOTH ? 2 : 0);
+		snprintf(why, n, "is writable by %s (mode %04o)", writers[w - 1],
+			 (unsigned)(st.st_mode & 07777));
+	} else {
+		return NULL;
+	}
+	return why;
+}
+
+/* Open SOCKET.log to be shown, or say in one line why not; -1 then. */
+static int open_log(const char *log, struct diag *d)
+{
+	char why[160];
+	int fd = open(log, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+
 	if (fd < 0) {
 		if (errno == ENOENT)
 			diag_warn(d, NULL, "no boot log at %s", log);
+		else if (errno == ELOOP)
+			diag_warn(d, NULL, "boot log %s is a symbolic link: not shown", log);
 		else
 			diag_warn(d, NULL, "cannot open the boot log %s: %s", log, strerror(errno));
+		return -1;
+	}
+	if (log_refusal(fd, why, sizeof(why))) {
+		diag_warn(d, NULL, "boot log %s %s: not shown", log, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Show SOCKET.log first: what the guest printed before anyone attached.
+ * *SHOWN is set when it was shown; returns the exit status if the session
+ * ended during it (a signal, an error), else 0.
+ */
+static int replay_log(struct session *s, int *shown, struct diag *d)
+{
+	char *log = xasprintf("%s.log", s->sock_path);
+	ssize_t n;
+	int fd, status = 0;
+
+	*shown = 0;
+	fd = open_log(log, d);
+	if (fd < 0) {
 		free(log);
 		return 0;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		diag_warn(d, NULL, "boot log %s is not a regular file: not shown", log);
-		goto out;
 	}
 	while ((n = read(fd, s->to_out.data, sizeof(s->to_out.data))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -733,7 +917,7 @@ static int replay_log(struct session *s, struct diag *d)
 			break;
 		}
 	}
-out:
+	*shown = n == 0;
 	close(fd);
 	free(log);
 	return status;
@@ -741,7 +925,6 @@ out:
 
 static int attach(struct session *s, struct diag *d)
 {
-	struct termios raw;
 	int flags = fcntl(s->sock, F_GETFL);
 
 	if (flags < 0 || fcntl(s->sock, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -756,12 +939,12 @@ static int attach(struct session *s, struct diag *d)
 		}
 		fprintf(d->out, "vmlaunch: connected to %s; leave with Ctrl-] or ~. at the "
 			"start of a line\n", s->sock_path);
-		raw = s->saved;
-		cfmakeraw(&raw);      /* no output processing: the guest sends \r\n itself */
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		s->raw = 1;           /* from here on, every way out restores */
-		if (tcsetattr_retry(STDIN_FILENO, &raw) < 0) {
+		s->raw_tio = s->saved;
+		cfmakeraw(&s->raw_tio);   /* no output processing: the guest sends \r\n itself */
+		s->raw_tio.c_cc[VMIN] = 1;
+		s->raw_tio.c_cc[VTIME] = 0;
+		s->raw = 1;               /* from here on, every way out restores */
+		if (term_set(&s->raw_tio) < 0) {
 			int err = errno;
 
 			term_restore(s, d);
@@ -779,22 +962,30 @@ int console_main(int argc, char **argv, struct diag *d)
 	struct console_opts o;
 	struct session s;
 	char *sock_path = NULL;
-	int status;
+	int status, shown = 0;
 
 	status = parse_options(argc, argv, &o, d);
 	if (status >= 0)
 		return status;
-	status = resolve_target(o.target, &sock_path, d);
+	status = resolve_target(o.target, o.replay, &sock_path, d);
 	if (status)
 		goto out;
 	if (session_open(&s, &o, sock_path, d) < 0)
 		status = EXIT_OSERR;
 	else if (o.replay)
-		status = replay_log(&s, d);
+		status = replay_log(&s, &shown, d);
 	if (!status)
-		status = connect_socket(sock_path, &s.sock, d);
-	if (!status)
+		status = connect_socket(sock_path, shown, &s.sock, d);
+	if (status == CONNECT_GONE) {
+		/* What was asked for was shown: a success, in one line of its own. */
+		if (s.out_midline && isatty(STDERR_FILENO))
+			fputc('\n', d->out);
+		fprintf(d->out, "vmlaunch: %s: the VM is not running; shown its boot log\n",
+			sock_path);
+		status = EXIT_OK;
+	} else if (!status) {
 		status = attach(&s, d);
+	}
 	session_close(&s);
 out:
 	free(sock_path);
