@@ -161,39 +161,40 @@ void child_stop(struct child *c, const char *monitor_path, int grace_ms)
 int monitor_status(const char *path, char *buf, size_t n, int ms)
 {
 	double until = now_seconds() + ms / 1000.0;
+	char in[8192], *line;
 	struct pollfd pfd;
 	size_t len = 0;
-	char *line;
 	int fd = monitor_connect(path);
 
+	if (n)
+		buf[0] = '\0';
 	if (n == 0 || fd < 0 || write(fd, "info status\n", 12) != 12)
-		goto fail;
+		goto out;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (now_seconds() < until && len + 1 < n) {
+	/* The readline monitor echoes the command with cursor moves; then the answer. */
+	while (now_seconds() < until && len + 1 < sizeof(in)) {
 		ssize_t got;
 
 		if (poll(&pfd, 1, 20) <= 0)
 			continue;
-		got = read(fd, buf + len, n - 1 - len);
-		if (got <= 0 && !(got < 0 && (errno == EAGAIN || errno == EINTR)))
+		got = read(fd, in + len, sizeof(in) - 1 - len);
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
 			break;
-		if (got > 0)
-			len += (size_t)got;
-		buf[len] = '\0';
-		line = strstr(buf, "VM status: ");
+		if (got < 0)
+			continue;
+		len += (size_t)got;
+		in[len] = '\0';
+		line = strstr(in, "VM status: ");
 		if (line && strchr(line, '\n')) {
-			memmove(buf, line, strcspn(line, "\r\n"));
-			buf[strcspn(line, "\r\n")] = '\0';
+			snprintf(buf, n, "%.*s", (int)strcspn(line, "\r\n"), line);
 			close(fd);
 			return 0;
 		}
 	}
-fail:
+out:
 	if (fd >= 0)
 		close(fd);
-	if (n)
-		buf[0] = '\0';
 	return -1;
 }
 
