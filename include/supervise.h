@@ -15,8 +15,9 @@ struct child {
 };
 
 /*
- * Fork and exec ARGV in a new process group, stdin from /dev/null, stdout
- * and stderr into LOG_FD (-1: inherited).  Returns 0, or -1 with errno.
+ * Start ARGV in a new process group that dies with vmlaunch, stdin from
+ * /dev/null, stdout and stderr into LOG_FD (-1: inherited).  Returns 0,
+ * or -1 with errno (exec's own: ENOENT when there is no such program).
  */
 int child_spawn(struct child *c, char *const argv[], int log_fd);
 

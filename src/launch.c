@@ -4,12 +4,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "spawn.h"
 
 static int shell_safe(char c)
 {
@@ -57,18 +57,9 @@ void launch_print(const struct qemu_cmd *cmd, FILE *out)
 	sb_release(&sb);
 }
 
-int launch_exec(const struct qemu_cmd *cmd, struct diag *d)
+/* QEMU could not be executed: ERR says why. */
+static int exec_failed(const struct qemu_cmd *cmd, int err, struct diag *d)
 {
-	int err;
-
-	if (d->verbose) {
-		fputs("vmlaunch: exec ", d->out);
-		launch_print(cmd, d->out);
-	}
-	fflush(NULL);
-	umask(077);
-	execvp(cmd->argv.v[0], cmd->argv.v);
-	err = errno;
 	if (err == ENOENT) {
 		diag_error(d, NULL, EXIT_UNAVAILABLE, "QEMU '%s' not found; install it: "
 			   "sudo apt-get install qemu-system-x86", cmd->argv.v[0]);
@@ -77,6 +68,18 @@ int launch_exec(const struct qemu_cmd *cmd, struct diag *d)
 	diag_error(d, NULL, EXIT_OSERR, "cannot run QEMU '%s': %s", cmd->argv.v[0],
 		   strerror(err));
 	return EXIT_OSERR;
+}
+
+int launch_exec(const struct qemu_cmd *cmd, struct diag *d)
+{
+	if (d->verbose) {
+		fputs("vmlaunch: exec ", d->out);
+		launch_print(cmd, d->out);
+	}
+	fflush(NULL);
+	umask(077);
+	execvp(cmd->argv.v[0], cmd->argv.v);
+	return exec_failed(cmd, errno, d);
 }
 
 /* ---- run as QEMU's parent, for debug_exit ---- */
@@ -143,8 +146,6 @@ static int debug_exit_status(int wstatus, int qemu_error, struct diag *d)
 		return 128 + WTERMSIG(wstatus);
 	}
 	code = WEXITSTATUS(wstatus);
-	if (code == 127 && qemu_error)
-		return EXIT_UNAVAILABLE;        /* the child said it could not exec */
 	if ((code & 1) && qemu_error) {
 		diag_error(d, NULL, EXIT_UNAVAILABLE, "QEMU failed (exit status %d), so the "
 			   "guest's exit status is unknown", code);
@@ -163,9 +164,10 @@ static int debug_exit_status(int wstatus, int qemu_error, struct diag *d)
 
 int launch_run(const struct qemu_cmd *cmd, struct diag *d)
 {
+	struct spawn sp = SPAWN_INIT;
 	struct sigaction sa;
 	int pipefd[2], wstatus, qemu_error;
-	pid_t pid, parent = getpid();
+	pid_t pid;
 
 	if (d->verbose) {
 		fputs("vmlaunch: run ", d->out);
@@ -178,25 +180,17 @@ int launch_run(const struct qemu_cmd *cmd, struct diag *d)
 		diag_error(d, NULL, EXIT_OSERR, "cannot make a pipe: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
-	pid = fork();
-	if (pid < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "cannot fork: %s", strerror(errno));
+	/* Same process group: QEMU keeps the terminal for a stdio console. */
+	sp.argv = cmd->argv.v;
+	sp.err = pipefd[1];
+	sp.death_signal = SIGTERM;
+	sp.umask_077 = 1;
+	if (spawn_start(&sp, &pid) < 0) {
+		int err = errno;
+
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return EXIT_OSERR;
-	}
-	if (pid == 0) {
-		/* Same process group: QEMU keeps the terminal for a stdio console. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(pipefd[1], STDERR_FILENO);
-		umask(077);
-		execvp(cmd->argv.v[0], cmd->argv.v);
-		dprintf(STDERR_FILENO, "vmlaunch: cannot run QEMU '%s': %s%s\n", cmd->argv.v[0],
-			strerror(errno), errno == ENOENT ?
-			"; install it: sudo apt-get install qemu-system-x86" : "");
-		_exit(127);
+		return exec_failed(cmd, err, d);
 	}
 	close(pipefd[1]);
 	qemu_pid = pid;

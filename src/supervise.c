@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "usock.h"
 #include "xalloc.h"
 
@@ -24,50 +24,20 @@ double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void child_exec(char *const argv[], int log_fd, pid_t parent)
-{
-	sigset_t none;
-	int fd;
-
-	setpgid(0, 0);
-	/* If vmlaunch dies, even by SIGKILL, QEMU goes with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* An ignored signal stays ignored across exec. */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGXFSZ, SIG_DFL);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0 && fd != 0) {
-		dup2(fd, 0);
-		close(fd);
-	}
-	if (log_fd >= 0) {
-		dup2(log_fd, 1);
-		dup2(log_fd, 2);
-		if (log_fd > 2)
-			close(log_fd);
-	}
-	execvp(argv[0], argv);
-	dprintf(2, "vmlaunch: cannot run '%s': %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
 int child_spawn(struct child *c, char *const argv[], int log_fd)
 {
-	pid_t parent = getpid();
+	struct spawn sp = SPAWN_INIT;
 
 	memset(c, 0, sizeof(*c));
-	c->pid = fork();
-	if (c->pid < 0) {
+	sp.argv = argv;
+	sp.in = SPAWN_DEVNULL;
+	sp.out = sp.err = log_fd >= 0 ? log_fd : SPAWN_INHERIT;
+	sp.new_group = 1;
+	sp.death_signal = SIGKILL;   /* if vmlaunch dies, even by SIGKILL, QEMU goes too */
+	if (spawn_start(&sp, &c->pid) < 0) {
 		c->pid = 0;
 		return -1;
 	}
-	if (c->pid == 0)
-		child_exec(argv, log_fd, parent);
-	setpgid(c->pid, c->pid);   /* also here: no race with kill(-pgid) */
 	return 0;
 }
 
