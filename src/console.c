@@ -17,15 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "exitcodes.h"
+#include "usock.h"
 #include "xalloc.h"
 
 #define BUF_SIZE 4096
@@ -419,28 +418,20 @@ static int resolve_target(const char *path, int replay, char **sock_path, struct
 static int connect_socket(const char *path, int gone_ok, int *fdp, struct diag *d)
 {
 	struct origin at = { path, 0 };
-	struct sockaddr_un sa;
 	int fd, err;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) > usock_path_max()) {
 		diag_error(d, &at, EXIT_NOINPUT, "the path is %zu bytes; a unix socket path has "
-			   "at most %zu", strlen(path), sizeof(sa.sun_path) - 1);
+			   "at most %zu", strlen(path), usock_path_max());
 		return EXIT_NOINPUT;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "cannot create a socket: %s", strerror(errno));
-		return EXIT_OSERR;
-	}
-	if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	/* Non-blocking: a listener that is not accepting fails at once (EAGAIN). */
+	fd = usock_connect(path, USOCK_NONBLOCK);
+	if (fd >= 0) {
 		*fdp = fd;
 		return 0;
 	}
 	err = errno;
-	close(fd);
 	if (gone_ok && (err == ENOENT || err == ECONNREFUSED))
 		return CONNECT_GONE;
 	switch (err) {
