@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -95,26 +94,38 @@ static int open_input(struct check *c, enum cfg_key key, const char *path, int f
 	return fd;
 }
 
+/* The kernel is read, never mapped: a kernel rebuilt in place would shrink under a map. */
+static long kernel_pread(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const int *fd = ctx;
+	ssize_t n;
+
+	if (off > (uint64_t)INT64_MAX)
+		return 0;
+	do
+		n = pread(*fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return (long)n;
+}
+
 static void check_kernel(struct check *c)
 {
 	struct kernel_info info;
+	struct kernel_reader r = { kernel_pread, NULL, 0 };
 	struct stat st;
 	char why[256];
-	void *map = NULL;
-	int fd = open_input(c, KEY_KERNEL, c->cfg->kernel, O_RDONLY);
+	int ret, fd = open_input(c, KEY_KERNEL, c->cfg->kernel, O_RDONLY);
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			report(c, KEY_KERNEL, SEV_ERROR, EXIT_NOINPUT, "kernel '%s' cannot be read: %s",
-			       c->cfg->kernel, strerror(errno));
-			close(fd);
-			return;
-		}
-	}
-	if (kernel_identify(map, map ? (size_t)st.st_size : 0, &info, why, sizeof(why)) < 0) {
+	r.ctx = &fd;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		r.size = (uint64_t)st.st_size;
+	ret = kernel_identify_read(&r, &info, why, sizeof(why));
+	if (ret == KERNEL_READ_FAILED) {
+		report(c, KEY_KERNEL, SEV_ERROR, EXIT_NOINPUT, "kernel '%s' cannot be read: %s",
+		       c->cfg->kernel, strerror(errno));
+	} else if (ret < 0) {
 		report(c, KEY_KERNEL, SEV_ERROR, EXIT_CONFIG, "kernel '%s': %s", c->cfg->kernel, why);
 	} else {
 		diag_info(c->d, "kernel: %s: %s%s%s", c->cfg->kernel, kernel_kind_name(info.kind),
@@ -123,8 +134,6 @@ static void check_kernel(struct check *c)
 		if (info.kind == KERNEL_MULTIBOOT)
 			c->cfg->kernel_os = KERNEL_OS_OTHER;
 	}
-	if (map)
-		munmap(map, (size_t)st.st_size);
 	close(fd);
 }
 
