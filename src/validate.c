@@ -52,17 +52,34 @@ static void report(struct check *c, enum cfg_key key, enum severity sev, int sta
 	free(msg);
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "a special file";
+}
+
 /*
  * Open an input file named by KEY.  A missing file is a host problem (only
- * a warning for print); anything else wrong with it is an error.
+ * a warning for print); anything else wrong with it is an error.  The open
+ * does not block (a FIFO would wait for a writer forever) and nothing but
+ * a regular file, or a block device for the rootfs, is read.
  */
 static int open_input(struct check *c, enum cfg_key key, const char *path, int flags)
 {
 	const char *what = cfg_keys[key].name;
 	struct stat st;
-	int fd;
+	int fd, fl;
 
-	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		int err = errno;
 
@@ -81,17 +98,25 @@ static int open_input(struct check *c, enum cfg_key key, const char *path, int f
 	if (fstat(fd, &st) < 0) {
 		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be examined: %s", what,
 		       path, strerror(errno));
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	if (!(S_ISREG(st.st_mode) ||
 	    (key == KEY_ROOTFS && S_ISBLK(st.st_mode)))) {
-		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file",
-		       what, path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
-		close(fd);
-		return -1;
+		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file%s",
+		       what, path, file_type_name(st.st_mode),
+		       key == KEY_ROOTFS ? " or block device" : "");
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be read: %s", what, path,
+		       strerror(errno));
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 /* The kernel is read, never mapped: a kernel rebuilt in place would shrink under a map. */
