@@ -5,7 +5,8 @@ int unit_failed_checks;
 
 int main(void)
 {
-	const struct unit_case *tables[] = { config_cases, imagefmt_cases, argv_cases, misc_cases };
+	const struct unit_case *tables[] = { config_cases, imagefmt_cases, argv_cases, misc_cases,
+					      junit_cases };
 	int passed = 0, failed = 0;
 	size_t t;
 

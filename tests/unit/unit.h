@@ -29,6 +29,7 @@ struct unit_case {
 	void (*fn)(void);
 };
 
-extern const struct unit_case config_cases[], imagefmt_cases[], argv_cases[], misc_cases[];
+extern const struct unit_case config_cases[], imagefmt_cases[], argv_cases[], misc_cases[],
+	junit_cases[];
 
 #endif
