@@ -140,7 +140,7 @@ int cmd_doctor(const struct cli *cli)
 	const char *qemu = "qemu-system-x86_64";
 	char version[256];
 	char *path;
-	int status = EXIT_OK, kvm_usable;
+	int status = EXIT_OK, kvm_usable, answer;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (cli->nconfigs) {
@@ -152,8 +152,12 @@ int cmd_doctor(const struct cli *cli)
 	if (!path) {
 		printf("qemu:  '%s' not found: sudo apt-get install qemu-system-x86\n", qemu);
 		status = EXIT_UNAVAILABLE;
-	} else if (host_qemu_version(path, version, sizeof(version)) < 0) {
-		printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
+	} else if ((answer = host_qemu_version(path, version, sizeof(version))) < 0) {
+		if (answer == HOST_QEMU_NO_ANSWER)
+			printf("qemu:  %s did not answer --version within %d s\n", path,
+			       HOST_QEMU_VERSION_SECONDS);
+		else
+			printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
 		status = EXIT_UNAVAILABLE;
 	} else {
 		printf("qemu:  %s (%s)\n", path, version);
