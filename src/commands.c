@@ -55,6 +55,16 @@ static int make_overlay(struct vm_config *cfg, struct diag *d)
 	return 0;
 }
 
+/* Validation should have refused any plan the builder cannot render: a bug if not. */
+static int build(const struct vm_config *cfg, struct qemu_cmd *cmd, struct diag *d)
+{
+	if (qemu_cmd_build(cfg, cmd) == 0)
+		return EXIT_OK;
+	diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
+		   "line: %s", cmd->error);
+	return EXIT_INTERNAL;
+}
+
 int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
@@ -64,8 +74,10 @@ int cmd_run(const struct cli *cli)
 	if (status == EXIT_OK && make_overlay(&cfg, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
-		qemu_cmd_build(&cfg, &cmd);
-		status = cfg.debug_exit ? launch_run(&cmd, cli->d) : launch_exec(&cmd, cli->d);
+		status = build(&cfg, &cmd, cli->d);
+		if (status == EXIT_OK)
+			status = cfg.debug_exit ? launch_run(&cmd, cli->d) :
+						  launch_exec(&cmd, cli->d);
 		qemu_cmd_free(&cmd);
 	}
 	config_free(&cfg);
@@ -86,8 +98,9 @@ int cmd_print(const struct cli *cli)
 			  "only as an open file descriptor; this command cannot be pasted as is");
 	}
 	if (status == EXIT_OK) {
-		qemu_cmd_build(&cfg, &cmd);
-		launch_print(&cmd, stdout);
+		status = build(&cfg, &cmd, cli->d);
+		if (status == EXIT_OK)
+			launch_print(&cmd, stdout);
 		qemu_cmd_free(&cmd);
 	}
 	config_free(&cfg);
