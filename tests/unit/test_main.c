@@ -27,5 +27,7 @@ int main(void)
 		}
 	}
 	printf("unit: %d passed, %d failed\n", passed, failed);
+	/* LeakSanitizer's report at exit ends the process without flushing stdio. */
+	fflush(stdout);
 	return failed ? 1 : 0;
 }
