@@ -22,11 +22,14 @@ OBJS := $(SRCS:src/%.c=build/obj/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/%.o)
 
-# The fuzzer runs for FUZZ_SECONDS under `make fuzz` (check runs it briefly).
+# Every tests/fuzz/fuzz_NAME.c is a libFuzzer target build/fuzz-NAME, over the
+# library sources; `make fuzz` runs each for FUZZ_SECONDS (check runs them briefly).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=build/fuzz-%)
 
-.PHONY: all run check test-unit images images-clean install uninstall clean fuzz asan
+.PHONY: all run check test-unit images images-clean install uninstall clean fuzz fuzz-build asan
 all: vmlaunch
 
 vmlaunch: $(OBJS)
@@ -47,18 +50,22 @@ build/asan/%.o: src/%.c $(HDRS) | build/asan
 build/unit-asan: $(UNIT_SRCS) tests/unit/unit.h $(ASAN_LIB_OBJS)
 	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -O1 -g -o $@ $(UNIT_SRCS) $(ASAN_LIB_OBJS)
 
-build/fuzz-config: tests/fuzz/fuzz_config.c $(LIB_SRCS) $(HDRS) | build
-	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
-		tests/fuzz/fuzz_config.c $(LIB_SRCS)
+# Build and run the unit tests.
+test-unit: build/unit-asan
+	build/unit-asan
+
+build/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(HDRS) $(wildcard tests/fuzz/*.h) | build
+	$(FUZZ_CC) $(BASE_CFLAGS) -Itests/fuzz -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
+		$< $(LIB_SRCS)
 
 # vmlaunch's own cost, in-process (scripts/bootbench prints it).
 build/bench-launch: tests/bench/launch_cost.c $(filter-out build/obj/main.o,$(OBJS)) | build
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
 
-fuzz: build/fuzz-config
-	mkdir -p build/fuzz-corpus
-	build/fuzz-config -max_total_time=$(FUZZ_SECONDS) -timeout=5 -max_len=8192 \
-		build/fuzz-corpus tests/fuzz/corpus
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 build build/obj build/asan:
 	mkdir -p $@
@@ -76,7 +83,7 @@ run: vmlaunch
 check: vmlaunch asan build/bench-launch
 	scripts/deps check
 	$(MAKE) images
-	$(MAKE) build/fuzz-config
+	$(MAKE) fuzz-build
 	tests/run
 
 install: vmlaunch

@@ -160,6 +160,11 @@ struct origin config_origin(const struct vm_config *cfg, enum cfg_key key);
 
 /* The known key nearest to NAME, or NULL when none is close. */
 const char *config_suggest_key(const char *name);
+/*
+ * Optimal string alignment distance of A and B, (size_t)-1 beyond 64
+ * bytes; main uses it for command words too.
+ */
+size_t edit_distance(const char *a, const char *b);
 
 const char *accel_name(enum accel a);
 const char *machine_name(enum machine m);

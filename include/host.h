@@ -41,7 +41,13 @@ const char *kvm_fix(const struct kvm_probe *probe);
  */
 char *host_find_program(const char *program);
 
-/* First line of "QEMU --version", or -1. */
+/*
+ * First line of "QEMU --version": 0, -1 (it failed or said nothing), or
+ * HOST_QEMU_NO_ANSWER when it did not finish within HOST_QEMU_VERSION_SECONDS
+ * (it is killed, with whatever it started, and reaped).
+ */
+#define HOST_QEMU_VERSION_SECONDS 5
+#define HOST_QEMU_NO_ANSWER (-2)
 int host_qemu_version(const char *path, char *buf, size_t n);
 
 /* Physical memory in MiB, 0 if unknown. */

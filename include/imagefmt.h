@@ -1,7 +1,8 @@
 /*
  * What is this file?  Pure functions over a file's bytes: the kernel header
- * as QEMU's x86 loader reads it, and the disk image's format.  No I/O, so
- * the fuzzer can feed them anything.
+ * as QEMU's x86 loader reads it, and the disk image's format.  No I/O of
+ * their own (a kernel is read through the caller's reader), so the fuzzer
+ * can feed them anything.
  */
 #ifndef VMLAUNCH_IMAGEFMT_H
 #define VMLAUNCH_IMAGEFMT_H
@@ -19,10 +20,34 @@ struct kernel_info {
 };
 
 /*
- * Identify a kernel the way QEMU's -kernel loader will (bzImage header
- * first, then multiboot, then PVH ELF).  Returns 0, or -1 with the reason
- * QEMU could not boot it in WHY.
+ * A kernel file, read piece by piece: a vmlinux with DWARF can be hundreds
+ * of MB, and the identifier needs only its first KERNEL_HEAD_MAX bytes plus
+ * the ELF program headers and notes, wherever they are.  READ copies up to
+ * LEN bytes at OFF into BUF and returns how many (fewer at the end of the
+ * file, which may have shrunk since SIZE was taken: a kernel rebuilt in
+ * place), or -1 with errno set.
  */
+struct kernel_reader {
+	long (*read)(void *ctx, void *buf, size_t len, uint64_t off);
+	void *ctx;
+	uint64_t size;
+};
+
+/* bzImage's version string can start up to 64 KiB + 0x200 in. */
+#define KERNEL_HEAD_MAX (0x200 + 0x10000 + 80)
+/* Larger PT_NOTE segments are looked at only this far. */
+#define KERNEL_NOTES_MAX (1u << 20)
+
+#define KERNEL_READ_FAILED (-2)
+
+/*
+ * Identify a kernel the way QEMU's -kernel loader will (bzImage header
+ * first, then multiboot, then PVH ELF).  Returns 0, -1 with the reason QEMU
+ * could not boot it in WHY, or KERNEL_READ_FAILED with errno from the reader.
+ */
+int kernel_identify_read(const struct kernel_reader *r, struct kernel_info *info,
+			 char *why, size_t whylen);
+/* The same for a kernel's bytes in memory. */
 int kernel_identify(const unsigned char *buf, size_t len, struct kernel_info *info,
 		    char *why, size_t whylen);
 const char *kernel_kind_name(enum kernel_kind kind);

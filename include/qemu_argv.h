@@ -16,14 +16,20 @@ struct qemu_cmd {
 	size_t *line_start;   /* argv indexes where a printed line begins */
 	size_t nlines;
 	size_t alloc;
+	const char *error;    /* why qemu_cmd_build refused, or NULL */
 };
 
-#define QEMU_CMD_INIT { STRVEC_INIT, NULL, 0, 0 }
+#define QEMU_CMD_INIT { STRVEC_INIT, NULL, 0, 0, NULL }
 
 /* Linux on x86 takes a command line of at most 2047 bytes. */
 #define KERNEL_CMDLINE_MAX 2047
 
-void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd);
+/*
+ * Build the command line of a validated config: 0, or -1 with the reason in
+ * cmd->error (and an empty argv) for a plan validation would have refused
+ * and that cannot be rendered, such as net_backend = tap without a net_tap.
+ */
+int qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd);
 void qemu_cmd_free(struct qemu_cmd *cmd);
 
 /* The kernel command line: root= and console= added as vmlaunch.conf(5) says. */

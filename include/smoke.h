@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "host.h"
+#include "strbuf.h"
 
 /* argv[0] is "test".  Returns the exit status (see vmlaunch(1)). */
 int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *env,
@@ -24,5 +25,13 @@ struct smoke_result {
 };
 
 int junit_write(const char *path, const struct smoke_result *results, int n);
+
+/*
+ * TEXT[0..N) as XML 1.0 character data (or an attribute value), appended to
+ * OUT: markup escaped, well-formed UTF-8 kept, each byte of anything else
+ * replaced by U+FFFD, as are U+FFFE and U+FFFF; control bytes other than
+ * tab, newline and CR (written &#13;) dropped.  Pure, for the tests.
+ */
+void junit_xml_escape(struct strbuf *out, const char *text, size_t n);
 
 #endif

@@ -81,6 +81,16 @@ static int open_boot_log(struct vm_config *cfg, struct diag *d)
 	return 0;
 }
 
+/* Validation should have refused any plan the builder cannot render: a bug if not. */
+static int build(const struct vm_config *cfg, struct qemu_cmd *cmd, struct diag *d)
+{
+	if (qemu_cmd_build(cfg, cmd) == 0)
+		return EXIT_OK;
+	diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
+		   "line: %s", cmd->error);
+	return EXIT_INTERNAL;
+}
+
 int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
@@ -92,8 +102,10 @@ int cmd_run(const struct cli *cli)
 	if (status == EXIT_OK && make_overlay(&cfg, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
-		qemu_cmd_build(&cfg, &cmd);
-		status = cfg.debug_exit ? launch_run(&cmd, cli->d) : launch_exec(&cmd, cli->d);
+		status = build(&cfg, &cmd, cli->d);
+		if (status == EXIT_OK)
+			status = cfg.debug_exit ? launch_run(&cmd, cli->d) :
+						  launch_exec(&cmd, cli->d);
 		qemu_cmd_free(&cmd);
 	}
 	config_free(&cfg);
@@ -114,8 +126,9 @@ int cmd_print(const struct cli *cli)
 			  "only as an open file descriptor; this command cannot be pasted as is");
 	}
 	if (status == EXIT_OK) {
-		qemu_cmd_build(&cfg, &cmd);
-		launch_print(&cmd, stdout);
+		status = build(&cfg, &cmd, cli->d);
+		if (status == EXIT_OK)
+			launch_print(&cmd, stdout);
 		qemu_cmd_free(&cmd);
 	}
 	config_free(&cfg);
@@ -168,7 +181,7 @@ int cmd_doctor(const struct cli *cli)
 	const char *qemu = "qemu-system-x86_64";
 	char version[256];
 	char *path;
-	int status = EXIT_OK, kvm_usable;
+	int status = EXIT_OK, kvm_usable, answer;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (cli->nconfigs) {
@@ -180,8 +193,12 @@ int cmd_doctor(const struct cli *cli)
 	if (!path) {
 		printf("qemu:  '%s' not found: sudo apt-get install qemu-system-x86\n", qemu);
 		status = EXIT_UNAVAILABLE;
-	} else if (host_qemu_version(path, version, sizeof(version)) < 0) {
-		printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
+	} else if ((answer = host_qemu_version(path, version, sizeof(version))) < 0) {
+		if (answer == HOST_QEMU_NO_ANSWER)
+			printf("qemu:  %s did not answer --version within %d s\n", path,
+			       HOST_QEMU_VERSION_SECONDS);
+		else
+			printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
 		status = EXIT_UNAVAILABLE;
 	} else {
 		printf("qemu:  %s (%s)\n", path, version);

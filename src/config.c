@@ -110,12 +110,11 @@ static int set_cpus(struct vm_config *cfg, const char *v, const char *base, stru
 	const char *p;
 
 	(void)base;
-	for (p = v; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (unsigned long)(*p - '0');
-		if (n > CONFIG_CPUS_MAX)
-			break;
-	}
-	if (p == v || (*p && !(*p >= '0' && *p <= '9'))) {
+	/* All the digits first: "300abc" is not a number at all, not one too big. */
+	for (p = v; *p >= '0' && *p <= '9'; p++)
+		if (n <= CONFIG_CPUS_MAX)
+			n = n * 10 + (unsigned long)(*p - '0');
+	if (p == v || *p) {
 		sb_addf(why, "cpus '%s' is not a whole number", v);
 		return -1;
 	}
@@ -567,7 +566,7 @@ static int find_key(const char *name)
 }
 
 /* Optimal string alignment distance (Levenshtein plus transpositions). */
-static size_t edit_distance(const char *a, const char *b)
+size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, r;
 	size_t *d;
@@ -871,8 +870,8 @@ unsigned config_parse_buffer(struct vm_config *cfg, const char *buf, size_t len,
 	const char *p = buf, *end = buf + len;
 
 	if (len > CONFIG_MAX_FILE) {
-		diag_error(d, &at, EXIT_CONFIG, "file is too large for a config (%zu bytes; "
-			   "at most %d)", len, CONFIG_MAX_FILE);
+		diag_error(d, &at, EXIT_CONFIG, "file is too large for a config: %zu bytes, "
+			   "larger than 1 MiB", len);
 		return 1;
 	}
 	if (memchr(buf, '\0', len)) {
@@ -941,7 +940,9 @@ unsigned config_parse_file(struct vm_config *cfg, struct diag *d)
 		diag_error(d, &at, EXIT_NOINPUT, "cannot open config file: %s", strerror(errno));
 		return 1;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));    /* then nothing is known about its size */
+	if (S_ISDIR(st.st_mode)) {
 		diag_error(d, &at, EXIT_NOINPUT, "is a directory, not a config file");
 		close(fd);
 		return 1;
@@ -961,6 +962,17 @@ unsigned config_parse_file(struct vm_config *cfg, struct diag *d)
 			break;  /* enough to know it is too large */
 	}
 	close(fd);
+	if (buf.len > CONFIG_MAX_FILE) {
+		/* What was read is not the size: say the size when there is one. */
+		if (S_ISREG(st.st_mode) && st.st_size > CONFIG_MAX_FILE)
+			diag_error(d, &at, EXIT_CONFIG, "file is too large for a config: %lld "
+				   "bytes, larger than 1 MiB", (long long)st.st_size);
+		else
+			diag_error(d, &at, EXIT_CONFIG, "file is too large for a config: larger "
+				   "than 1 MiB");
+		sb_release(&buf);
+		return 1;
+	}
 	errors = config_parse_buffer(cfg, buf.buf ? buf.buf : "", buf.len, d);
 	sb_release(&buf);
 	return errors;

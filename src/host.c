@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "strbuf.h"
@@ -138,10 +141,68 @@ char *host_find_program(const char *program)
 	return NULL;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before DEADLINE, for poll. */
+static int ms_left(long long deadline)
+{
+	long long left = deadline - now_ms();
+
+	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/* Read FD into BUF until EOF, a full BUF or DEADLINE (then 1). */
+static int read_by(int fd, char *buf, size_t n, size_t *len, long long deadline)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	ssize_t got;
+
+	while (*len + 1 < n) {
+		int r = poll(&p, 1, ms_left(deadline));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return 0;
+		got = read(fd, buf + *len, n - 1 - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return 0;
+		*len += (size_t)got;
+	}
+	return 0;
+}
+
+/* Reap PID by DEADLINE: 0 with its *STATUS, or 1 when it is still running. */
+static int reap_by(pid_t pid, int *status, long long deadline)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0;       /* not ours to wait for: nothing to kill either */
+		if (r == 0 && ms_left(deadline) == 0)
+			return 1;
+		if (r == 0)
+			poll(NULL, 0, ms_left(deadline) < 10 ? ms_left(deadline) : 10);
+	}
+}
+
 int host_qemu_version(const char *path, char *buf, size_t n)
 {
-	int fds[2], status;
-	ssize_t got;
+	long long deadline = now_ms() + HOST_QEMU_VERSION_SECONDS * 1000LL;
+	int fds[2], status = 0, late;
 	size_t len = 0;
 	pid_t pid;
 
@@ -156,6 +217,7 @@ int host_qemu_version(const char *path, char *buf, size_t n)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 
+		setpgid(0, 0);      /* so a time-out kills what it started too */
 		dup2(fds[1], 1);
 		if (null >= 0) {
 			dup2(null, 0);
@@ -164,20 +226,20 @@ int host_qemu_version(const char *path, char *buf, size_t n)
 		execl(path, path, "--version", (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);          /* either of us may get there first */
 	close(fds[1]);
-	while (len + 1 < n && (got = read(fds[0], buf + len, n - 1 - len)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)got;
-	}
+	late = read_by(fds[0], buf, n, &len, deadline);
 	close(fds[0]);
 	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!late)
+		late = reap_by(pid, &status, deadline);
+	if (late) {
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return HOST_QEMU_NO_ANSWER;
+	}
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0] ? 0 : -1;
 }
 

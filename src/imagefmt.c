@@ -1,7 +1,10 @@
 #include "imagefmt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 static uint16_t le16(const unsigned char *p)
 {
@@ -131,36 +134,85 @@ static int notes_have_pvh(const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int elf_has_pvh_note(const unsigned char *buf, size_t len, int is64)
+/*
+ * Read LEN bytes at OFF: 1, 0 when the file ends first (it may have shrunk
+ * since its size was taken), or KERNEL_READ_FAILED.
+ */
+static int read_at(const struct kernel_reader *r, unsigned char *buf, size_t len, uint64_t off)
 {
-	uint64_t phoff = is64 ? le64(buf + 32) : le32(buf + 28);
-	unsigned phentsize = le16(buf + (is64 ? 54 : 42));
-	unsigned phnum = le16(buf + (is64 ? 56 : 44));
-	unsigned i;
+	size_t got = 0;
 
-	if (phentsize < (is64 ? 56u : 32u) || phoff > len)
-		return 0;
-	for (i = 0; i < phnum; i++) {
-		uint64_t ph = phoff + (uint64_t)i * phentsize, off, size;
+	while (got < len) {
+		long n = r->read(r->ctx, buf + got, len - got, off + got);
 
-		if (ph > len || len - ph < phentsize)
+		if (n < 0)
+			return KERNEL_READ_FAILED;
+		if (n == 0)
 			return 0;
-		if (le32(buf + ph) != PT_NOTE)
-			continue;
-		off = is64 ? le64(buf + ph + 8) : le32(buf + ph + 4);
-		size = is64 ? le64(buf + ph + 32) : le32(buf + ph + 16);
-		if (off > len || size > len - off)
-			continue;
-		if (notes_have_pvh(buf + off, (size_t)size))
-			return 1;
+		got += (size_t)n;
 	}
-	return 0;
+	return 1;
 }
 
-static int elf_identify(const unsigned char *buf, size_t len, struct kernel_info *info,
-			char *why, size_t whylen)
+/* Program headers looked at: a crafted file must not cost 65535 reads. */
+#define PHDRS_MAX (256u * 1024)
+
+/* Does the PT_NOTE segment at OFF, SIZE bytes, hold the PVH entry note? */
+static int note_segment_has_pvh(const struct kernel_reader *r, uint64_t off, uint64_t size)
 {
-	int is64 = buf[4] == 2;
+	unsigned char *notes;
+	int got, found = 0;
+
+	if (off > r->size || size > r->size - off)
+		return 0;
+	if (size > KERNEL_NOTES_MAX)
+		size = KERNEL_NOTES_MAX;
+	notes = xmalloc(size ? (size_t)size : 1);
+	got = read_at(r, notes, (size_t)size, off);
+	if (got == 1)
+		found = notes_have_pvh(notes, (size_t)size);
+	free(notes);
+	return got < 0 ? got : found;
+}
+
+/* 1 if a PT_NOTE segment has the PVH entry, 0 if not, or KERNEL_READ_FAILED. */
+static int elf_has_pvh_note(const struct kernel_reader *r, const unsigned char *ehdr, int is64)
+{
+	uint64_t phoff = is64 ? le64(ehdr + 32) : le32(ehdr + 28);
+	unsigned phentsize = le16(ehdr + (is64 ? 54 : 42));
+	unsigned phnum = le16(ehdr + (is64 ? 56 : 44));
+	unsigned char *ph;
+	unsigned i;
+	int got, found = 0;
+
+	if (phentsize < (is64 ? 56u : 32u) || phoff > r->size)
+		return 0;
+	if ((uint64_t)phnum * phentsize > r->size - phoff)
+		phnum = (unsigned)((r->size - phoff) / phentsize);
+	if ((uint64_t)phnum * phentsize > PHDRS_MAX)
+		phnum = PHDRS_MAX / phentsize;
+	if (phnum == 0)
+		return 0;
+	ph = xmalloc((size_t)phnum * phentsize);
+	got = read_at(r, ph, (size_t)phnum * phentsize, phoff);
+	for (i = 0; got == 1 && !found && i < phnum; i++) {
+		const unsigned char *p = ph + (size_t)i * phentsize;
+
+		if (le32(p) != PT_NOTE)
+			continue;
+		found = note_segment_has_pvh(r, is64 ? le64(p + 8) : le32(p + 4),
+					     is64 ? le64(p + 32) : le32(p + 16));
+		if (found < 0)
+			got = found;
+	}
+	free(ph);
+	return got < 0 ? got : found > 0;
+}
+
+static int elf_identify(const struct kernel_reader *r, const unsigned char *buf,
+			struct kernel_info *info, char *why, size_t whylen)
+{
+	int is64 = buf[4] == 2, pvh;
 
 	info->kind = KERNEL_PVH_ELF;
 	info->elf_class = is64 ? 64 : 32;
@@ -168,7 +220,10 @@ static int elf_identify(const unsigned char *buf, size_t len, struct kernel_info
 		snprintf(why, whylen, "ELF file is not a little-endian 32- or 64-bit ELF");
 		return -1;
 	}
-	if (!elf_has_pvh_note(buf, len, is64)) {
+	pvh = elf_has_pvh_note(r, buf, is64);
+	if (pvh < 0)
+		return pvh;
+	if (!pvh) {
 		snprintf(why, whylen, "ELF kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), "
 			 "so QEMU cannot boot it directly: build it with CONFIG_PVH=y, or use "
 			 "the bzImage");
@@ -196,13 +251,13 @@ const char *magic_hint(const unsigned char *buf, size_t len)
 	return NULL;
 }
 
-int kernel_identify(const unsigned char *buf, size_t len, struct kernel_info *info,
-		    char *why, size_t whylen)
+/* BUF holds the file's first LEN bytes (all of it when shorter than KERNEL_HEAD_MAX). */
+static int identify_head(const struct kernel_reader *r, const unsigned char *buf, size_t len,
+			 struct kernel_info *info, char *why, size_t whylen)
 {
 	const char *hint;
 	long mb;
 
-	memset(info, 0, sizeof(*info));
 	if (len == 0) {
 		snprintf(why, whylen, "kernel file is empty");
 		return -1;
@@ -213,7 +268,7 @@ int kernel_identify(const unsigned char *buf, size_t len, struct kernel_info *in
 	if (mb >= 0)
 		return multiboot_identify(buf, len, (size_t)mb, info, why, whylen);
 	if (is_elf(buf, len))
-		return elf_identify(buf, len, info, why, whylen);
+		return elf_identify(r, buf, info, why, whylen);
 	if (len >= 16 && le32(buf) != MULTIBOOT2_MAGIC) {
 		size_t i;
 
@@ -229,6 +284,56 @@ int kernel_identify(const unsigned char *buf, size_t len, struct kernel_info *in
 		 "header or ELF%s%s%s", hint ? " (this looks like " : "", hint ? hint : "",
 		 hint ? ")" : "");
 	return -1;
+}
+
+int kernel_identify_read(const struct kernel_reader *r, struct kernel_info *info,
+			 char *why, size_t whylen)
+{
+	unsigned char *head = xmalloc(KERNEL_HEAD_MAX);
+	size_t len = 0;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	while (len < KERNEL_HEAD_MAX) {
+		long n = r->read(r->ctx, head + len, KERNEL_HEAD_MAX - len, len);
+
+		if (n < 0) {
+			free(head);
+			return KERNEL_READ_FAILED;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	ret = identify_head(r, head, len, info, why, whylen);
+	free(head);
+	return ret;
+}
+
+struct memory_file {
+	const unsigned char *buf;
+	size_t len;
+};
+
+static long memory_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const struct memory_file *m = ctx;
+
+	if (off >= m->len)
+		return 0;
+	if (len > m->len - off)
+		len = m->len - (size_t)off;
+	memcpy(buf, m->buf + off, len);
+	return (long)len;
+}
+
+int kernel_identify(const unsigned char *buf, size_t len, struct kernel_info *info,
+		    char *why, size_t whylen)
+{
+	struct memory_file m = { buf, len };
+	struct kernel_reader r = { memory_read, &m, len };
+
+	return kernel_identify_read(&r, info, why, whylen);
 }
 
 const char *kernel_kind_name(enum kernel_kind kind)

@@ -1,26 +1,97 @@
 /* JUnit XML for CI systems: one <testcase> per config. */
 #include <stdio.h>
+#include <string.h>
 
 #include "smoke.h"
+#include "strbuf.h"
 
-/* Text as XML character data: markup escaped, bytes XML cannot hold dropped. */
-static void xml_text(FILE *f, const char *s)
+static const char replacement[] = "\xef\xbf\xbd";   /* U+FFFD */
+
+/*
+ * The length of the well-formed UTF-8 sequence at S (N bytes left), or 0:
+ * no overlong forms, no surrogates (ED A0..BF), nothing above U+10FFFF.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
 
-		switch (c) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if (c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f))
-				fputc(c, f);
-			else if (c >= 0x80)
-				fputc('?', f);   /* console bytes need not be UTF-8 */
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* One ASCII byte as XML character data; controls XML 1.0 forbids are dropped. */
+static void escape_ascii(struct strbuf *out, unsigned char c)
+{
+	switch (c) {
+	case '&': sb_adds(out, "&amp;"); break;
+	case '<': sb_adds(out, "&lt;"); break;
+	case '>': sb_adds(out, "&gt;"); break;
+	case '"': sb_adds(out, "&quot;"); break;
+	case '\'': sb_adds(out, "&apos;"); break;
+	case '\r': sb_adds(out, "&#13;"); break;   /* a parser would turn a bare CR into LF */
+	default:
+		if (c == '\t' || c == '\n' || c >= 0x20)
+			sb_addc(out, (char)c);
+	}
+}
+
+void junit_xml_escape(struct strbuf *out, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t len;
+
+		if (s[i] < 0x80) {
+			escape_ascii(out, s[i++]);
+			continue;
+		}
+		len = utf8_sequence(s + i, n - i);
+		if (len == 0) {
+			sb_adds(out, replacement);  /* console bytes need not be UTF-8 */
+			i++;
+		} else if (len == 3 && s[i] == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe) {
+			sb_adds(out, replacement);  /* U+FFFE and U+FFFF are not XML characters */
+			i += len;
+		} else {
+			sb_add(out, (const char *)s + i, len);
+			i += len;
 		}
 	}
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s)
+		return;
+	junit_xml_escape(&sb, s, strlen(s));
+	if (sb.len)
+		fwrite(sb.buf, 1, sb.len, f);
+	sb_release(&sb);
 }
 
 int junit_write(const char *path, const struct smoke_result *results, int n)
@@ -48,7 +119,9 @@ int junit_write(const char *path, const struct smoke_result *results, int n)
 		xml_text(f, r->config);
 		fprintf(f, "\" time=\"%.3f\">\n", r->seconds);
 		if (r->reason) {
-			fprintf(f, "    <failure type=\"%s\" message=\"", r->outcome);
+			fputs("    <failure type=\"", f);
+			xml_text(f, r->outcome);
+			fputs("\" message=\"", f);
 			xml_text(f, r->reason);
 			fputs("\">", f);
 			xml_text(f, r->reason);

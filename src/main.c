@@ -113,11 +113,63 @@ static const struct command *find_command(const char *word)
 	return NULL;
 }
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every command word, in usage order: the two tables end to end. */
+static const char *command_name(size_t i)
+{
+	if (i < COUNT(commands))
+		return commands[i].name;
+	i -= COUNT(commands);
+	return i < COUNT(own_commands) ? own_commands[i].name : NULL;
+}
+
+/* The command nearest to WORD, or NULL when none is close. */
+static const char *suggest_command(const char *word)
+{
+	size_t i, best = (size_t)-1, limit = strlen(word) <= 4 ? 1 : 2;
+	const char *name, *pick = NULL;
+
+	for (i = 0; (name = command_name(i)); i++) {
+		size_t dist = edit_distance(word, name);
+
+		if (dist <= limit && dist < best) {
+			best = dist;
+			pick = name;
+		}
+	}
+	return pick;
+}
+
+/*
+ * A first word that is not a command is a CONFIG for run, unless run
+ * could not take it: then it was meant as a command ("stop", "chek").
+ */
+static int implied_run_misread(const struct cli *cli)
+{
+	const char *word = cli->configs[0], *near, *name;
+	size_t i;
+
+	if (strchr(word, '/') || access(word, F_OK) == 0)
+		return 0;
+	near = suggest_command(word);
+	if (cli->nconfigs == 1 && !near)
+		return 0;
+	fprintf(stderr, "vmlaunch: unknown command '%s'", word);
+	if (near)
+		fprintf(stderr, " (did you mean '%s'?)", near);
+	fputs("; the commands are:", stderr);
+	for (i = 0; (name = command_name(i)); i++)
+		fprintf(stderr, " %s", name);
+	fputs("\nTry 'vmlaunch --help'.\n", stderr);
+	return 1;
+}
+
 /* Options may stand before or after the command word; "--" ends them. */
 static int parse_args(int argc, char **argv, struct cli *cli, const struct command **cmd,
 		      struct diag *d)
 {
-	int i, options_done = 0;
+	int i, options_done = 0, implied = 0;
 
 	*cmd = NULL;
 	cli->configs = calloc((size_t)argc, sizeof(*cli->configs));
@@ -168,6 +220,7 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 			if (*cmd)
 				continue;
 			*cmd = find_command("run");
+			implied = 1;
 		}
 		cli->configs[cli->nconfigs++] = argv[i];
 	}
@@ -175,6 +228,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (implied && implied_run_misread(cli))
+		return EXIT_USAGE;
 	if (cli->nconfigs < (*cmd)->min_configs)
 		return usage_error("%s: missing CONFIG", (*cmd)->name);
 	if (cli->nconfigs > (*cmd)->max_configs)

@@ -286,9 +286,27 @@ static void build_debug(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	}
 }
 
-void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
+/* What validation guarantees and the builder relies on; NULL when all holds. */
+static const char *unrenderable(const struct vm_config *cfg)
+{
+	if (!cfg->qemu || !cfg->name || !cfg->kernel)
+		return "the config has no qemu, name or kernel (config_finish was not run)";
+	if (cfg->serial == SERIAL_SOCKET && !cfg->serial_path)
+		return "serial is a socket without a path";
+	if (cfg->net != NET_NONE && cfg->net_backend == NETBE_TAP && !cfg->net_tap)
+		return "net_backend tap without net_tap";
+	if (cfg->nforwards && (cfg->net == NET_NONE || cfg->net_backend == NETBE_TAP))
+		return "forward without a user-networking card";
+	return NULL;
+}
+
+int qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 {
 	char *cmdline;
+
+	cmd->error = unrenderable(cfg);
+	if (cmd->error)
+		return -1;
 
 	new_line(cmd);
 	strvec_push(&cmd->argv, cfg->qemu);
@@ -338,6 +356,7 @@ void qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 		strvec_push(&cmd->argv, cmdline);
 	}
 	free(cmdline);
+	return 0;
 }
 
 void qemu_cmd_free(struct qemu_cmd *cmd)
@@ -346,4 +365,5 @@ void qemu_cmd_free(struct qemu_cmd *cmd)
 	free(cmd->line_start);
 	cmd->line_start = NULL;
 	cmd->nlines = cmd->alloc = 0;
+	cmd->error = NULL;
 }

@@ -544,10 +544,15 @@ static int start(struct run *r, const struct options *o, const struct where *w)
 		r->setup_failed = 1;
 		goto out;
 	}
-	qemu_cmd_build(&r->cfg, &cmd);
-	rc = child_spawn(&r->qemu, cmd.argv.v, qemu_log);
-	if (rc < 0)
-		set_outcome(r, OUT_FAIL, "cannot start QEMU: %s", strerror(errno));
+	if (qemu_cmd_build(&r->cfg, &cmd) < 0) {
+		set_outcome(r, OUT_FAIL, "internal error: cannot build the QEMU command line: %s",
+			    cmd.error);
+		r->setup_failed = 1;
+	} else if ((rc = child_spawn(&r->qemu, cmd.argv.v, qemu_log)) < 0) {
+		set_outcome(r, OUT_FAIL, "cannot start QEMU '%s': %s", cmd.argv.v[0],
+			    strerror(errno));
+		r->setup_failed = 1;
+	}
 	qemu_cmd_free(&cmd);
 out:
 	/* QEMU has its own copies; the overlay goes when QEMU exits. */

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -55,17 +54,34 @@ static void report(struct check *c, enum cfg_key key, enum severity sev, int sta
 	free(msg);
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "a special file";
+}
+
 /*
  * Open an input file named by KEY.  A missing file is a host problem (only
- * a warning for print); anything else wrong with it is an error.
+ * a warning for print); anything else wrong with it is an error.  The open
+ * does not block (a FIFO would wait for a writer forever) and nothing but
+ * a regular file, or a block device for the rootfs, is read.
  */
 static int open_input(struct check *c, enum cfg_key key, const char *path, int flags)
 {
 	const char *what = cfg_keys[key].name;
 	struct stat st;
-	int fd;
+	int fd, fl;
 
-	fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		int err = errno;
 
@@ -84,39 +100,59 @@ static int open_input(struct check *c, enum cfg_key key, const char *path, int f
 	if (fstat(fd, &st) < 0) {
 		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be examined: %s", what,
 		       path, strerror(errno));
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	if (!(S_ISREG(st.st_mode) ||
 	    (key == KEY_ROOTFS && S_ISBLK(st.st_mode)))) {
-		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file",
-		       what, path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
-		close(fd);
-		return -1;
+		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file%s",
+		       what, path, file_type_name(st.st_mode),
+		       key == KEY_ROOTFS ? " or block device" : "");
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be read: %s", what, path,
+		       strerror(errno));
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* The kernel is read, never mapped: a kernel rebuilt in place would shrink under a map. */
+static long kernel_pread(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const int *fd = ctx;
+	ssize_t n;
+
+	if (off > (uint64_t)INT64_MAX)
+		return 0;
+	do
+		n = pread(*fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return (long)n;
 }
 
 static void check_kernel(struct check *c)
 {
 	struct kernel_info info;
+	struct kernel_reader r = { kernel_pread, NULL, 0 };
 	struct stat st;
 	char why[256];
-	void *map = NULL;
-	int fd = open_input(c, KEY_KERNEL, c->cfg->kernel, O_RDONLY);
+	int ret, fd = open_input(c, KEY_KERNEL, c->cfg->kernel, O_RDONLY);
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			report(c, KEY_KERNEL, SEV_ERROR, EXIT_NOINPUT, "kernel '%s' cannot be read: %s",
-			       c->cfg->kernel, strerror(errno));
-			close(fd);
-			return;
-		}
-	}
-	if (kernel_identify(map, map ? (size_t)st.st_size : 0, &info, why, sizeof(why)) < 0) {
+	r.ctx = &fd;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		r.size = (uint64_t)st.st_size;
+	ret = kernel_identify_read(&r, &info, why, sizeof(why));
+	if (ret == KERNEL_READ_FAILED) {
+		report(c, KEY_KERNEL, SEV_ERROR, EXIT_NOINPUT, "kernel '%s' cannot be read: %s",
+		       c->cfg->kernel, strerror(errno));
+	} else if (ret < 0) {
 		report(c, KEY_KERNEL, SEV_ERROR, EXIT_CONFIG, "kernel '%s': %s", c->cfg->kernel, why);
 	} else {
 		diag_info(c->d, "kernel: %s: %s%s%s", c->cfg->kernel, kernel_kind_name(info.kind),
@@ -125,8 +161,6 @@ static void check_kernel(struct check *c)
 		if (info.kind == KERNEL_MULTIBOOT)
 			c->cfg->kernel_os = KERNEL_OS_OTHER;
 	}
-	if (map)
-		munmap(map, (size_t)st.st_size);
 	close(fd);
 }
 

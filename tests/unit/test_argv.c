@@ -225,6 +225,30 @@ static void test_print_lines(void)
 	config_free(&cfg);
 }
 
+/* A plan validation refuses is refused by the builder too, never half-built. */
+static void test_refuses_unrenderable(void)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct vm_config cfg;
+
+	load(&cfg, "kernel=k\nnet=e1000\nnet_backend=tap\n");
+	CHECK(qemu_cmd_build(&cfg, &cmd) == -1);
+	CHECK_STR(cmd.error, "net_backend tap without net_tap");
+	CHECK(cmd.argv.n == 0);
+	qemu_cmd_free(&cmd);
+	config_free(&cfg);
+	load(&cfg, "kernel=k\nnet=virtio\nnet_backend=tap\nnet_tap=tap0\nforward=2222-22\n");
+	CHECK(qemu_cmd_build(&cfg, &cmd) == -1);
+	CHECK(cmd.error && strstr(cmd.error, "forward") != NULL);
+	qemu_cmd_free(&cmd);
+	config_free(&cfg);
+	load(&cfg, "kernel=k\nnet=virtio\nnet_backend=tap\nnet_tap=tap0\n");
+	CHECK(qemu_cmd_build(&cfg, &cmd) == 0);
+	CHECK(cmd.error == NULL);
+	qemu_cmd_free(&cmd);
+	config_free(&cfg);
+}
+
 const struct unit_case argv_cases[] = {
 	{ "argv/lab", test_lab },
 	{ "argv/microvm-tcg", test_microvm_tcg },
@@ -236,5 +260,6 @@ const struct unit_case argv_cases[] = {
 	{ "argv/print-lines", test_print_lines },
 	{ "argv/net", test_net },
 	{ "argv/not-linux", test_not_linux },
+	{ "argv/refuses-unrenderable", test_refuses_unrenderable },
 	{ NULL, NULL },
 };

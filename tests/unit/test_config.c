@@ -1,5 +1,6 @@
 /* The config parser: values, syntax, every kind of bad input. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "unit.h"
@@ -343,6 +344,32 @@ static void test_gdb_keys(void)
 	done(&p);
 }
 
+/* A 10 MB file is reported with its size, not with the 1 MiB + 64 KiB read of it. */
+static void test_too_large_file(void)
+{
+	char path[] = "/tmp/vmlaunch-unit-big.XXXXXX", want[256], *out = NULL;
+	struct vm_config cfg;
+	struct diag d;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && ftruncate(fd, 10 << 20) == 0);
+	diag_init(&d, f);
+	config_init(&cfg, path, "/cfg");
+	CHECK(config_parse_file(&cfg, &d) == 1);
+	fflush(f);
+	snprintf(want, sizeof(want), "vmlaunch: %s: file is too large for a config: 10485760 "
+		 "bytes, larger than 1 MiB\n", path);
+	CHECK_STR(out, want);
+	CHECK(d.status == 65);
+	config_free(&cfg);
+	fclose(f);
+	free(out);
+	close(fd);
+	unlink(path);
+}
+
 const struct unit_case config_cases[] = {
 	{ "config/lab", test_lab_config },
 	{ "config/defaults", test_defaults },
@@ -360,5 +387,6 @@ const struct unit_case config_cases[] = {
 	{ "config/default-mac", test_default_mac },
 	{ "config/net-errors", test_net_errors },
 	{ "config/gdb-keys", test_gdb_keys },
+	{ "config/too-large-file", test_too_large_file },
 	{ NULL, NULL },
 };

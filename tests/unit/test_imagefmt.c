@@ -1,4 +1,5 @@
 /* Kernel and disk identification on synthetic headers. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -88,6 +89,73 @@ static void test_pvh_elf(void)
 	CHECK(identify(100) == -1);
 }
 
+/*
+ * A sparse 400 MB "vmlinux": buf's first 1024 bytes at 0, NOTE_AT's 32
+ * bytes from buf + 256 at 300 MB, zeros elsewhere; the file ends at
+ * SHRUNK_TO (a rebuild in place), and reading at FAIL_AT fails with EIO.
+ */
+#define BIG_SIZE (400ull << 20)
+#define NOTE_AT (300ull << 20)
+static uint64_t read_bytes, shrunk_to, fail_at;
+
+static long sparse_read(void *ctx, void *out, size_t len, uint64_t off)
+{
+	unsigned char *o = out;
+	size_t i;
+
+	(void)ctx;
+	if (off >= fail_at) {
+		errno = EIO;
+		return -1;
+	}
+	if (off >= shrunk_to)
+		return 0;
+	if (len > shrunk_to - off)
+		len = (size_t)(shrunk_to - off);
+	for (i = 0; i < len; i++) {
+		uint64_t at = off + i;
+
+		o[i] = at < 1024 ? buf[at] : at - NOTE_AT < 32 ? buf[256 + (at - NOTE_AT)] : 0;
+	}
+	read_bytes += len;
+	return (long)len;
+}
+
+static int identify_sparse(void)
+{
+	struct kernel_reader r = { sparse_read, NULL, BIG_SIZE };
+
+	read_bytes = 0;
+	return kernel_identify_read(&r, &info, why, sizeof(why));
+}
+
+static void test_big_elf_read_in_pieces(void)
+{
+	make_elf(1, 62, "Xen", 18);
+	put64(buf + 64 + 8, NOTE_AT);
+	shrunk_to = fail_at = UINT64_MAX;
+	CHECK(identify_sparse() == 0);
+	CHECK(info.kind == KERNEL_PVH_ELF);
+	CHECK(read_bytes < 2 * KERNEL_HEAD_MAX);
+	/* Shrunk under the check: the note is gone, and nothing is read past the end. */
+	shrunk_to = 200 << 20;
+	CHECK(identify_sparse() == -1);
+	CHECK(strstr(why, "no PVH entry note") != NULL);
+	shrunk_to = 100;
+	CHECK(identify_sparse() == -1);
+	shrunk_to = 0;
+	CHECK(identify_sparse() == -1);
+	CHECK_STR(why, "kernel file is empty");
+	/* A read error is reported as one, with its errno. */
+	shrunk_to = UINT64_MAX;
+	fail_at = NOTE_AT;
+	errno = 0;
+	CHECK(identify_sparse() == KERNEL_READ_FAILED);
+	CHECK(errno == EIO);
+	fail_at = 0;
+	CHECK(identify_sparse() == KERNEL_READ_FAILED);
+}
+
 static void put_multiboot(size_t at, uint32_t flags)
 {
 	put32(buf + at, 0x1badb002);
@@ -167,6 +235,7 @@ static void test_disks(void)
 const struct unit_case imagefmt_cases[] = {
 	{ "imagefmt/bzimage", test_bzimage },
 	{ "imagefmt/pvh-elf", test_pvh_elf },
+	{ "imagefmt/big-elf-read-in-pieces", test_big_elf_read_in_pieces },
 	{ "imagefmt/multiboot", test_multiboot },
 	{ "imagefmt/not-kernels", test_not_kernels },
 	{ "imagefmt/disks", test_disks },

@@ -7,7 +7,7 @@ int main(void)
 {
 	const struct unit_case *tables[] = { config_cases, imagefmt_cases, argv_cases, misc_cases,
 					      conscan_cases, serial_cases, console_cases,
-					      spawn_cases };
+					      spawn_cases, junit_cases };
 	int passed = 0, failed = 0;
 	size_t t;
 
@@ -28,5 +28,7 @@ int main(void)
 		}
 	}
 	printf("unit: %d passed, %d failed\n", passed, failed);
+	/* LeakSanitizer's report at exit ends the process without flushing stdio. */
+	fflush(stdout);
 	return failed ? 1 : 0;
 }
