@@ -45,8 +45,6 @@ enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_SOCKET };
 enum net_model { NET_NONE, NET_VIRTIO, NET_E1000 };
 enum net_backend { NETBE_USER, NETBE_TAP };
 enum fwd_proto { FWD_TCP, FWD_UDP };
-/* What validation found the kernel to be: Linux gets root= and console=. */
-enum kernel_os { KERNEL_OS_LINUX, KERNEL_OS_OTHER };
 
 /* One "forward" rule: HOSTADDR:HOSTPORT on the host to GUESTPORT in the guest. */
 struct forward {
@@ -64,6 +62,7 @@ struct forward {
 #define CONFIG_CPUS_MAX 255
 #define CONFIG_FORWARDS_MAX 64
 #define CONFIG_TAP_NAME_MAX 15        /* IFNAMSIZ - 1 */
+#define CONFIG_DISKS_MAX 24           /* rootfs and disk keys: PCI slots, vda..vdx */
 
 struct cfg_setting {
 	char *text;             /* the value as written (quotes removed) */
@@ -85,8 +84,7 @@ struct vm_config {
 	enum serial_mode serial;
 	char *serial_path;      /* absolute socket path when serial is a socket */
 	char *append;           /* the user's part of the kernel command line */
-	enum accel accel;       /* as configured */
-	enum accel accel_use;   /* as validation resolved it: never ACCEL_AUTO */
+	enum accel accel;       /* as configured (validation resolves auto) */
 	enum machine machine;
 	char *name;
 	char *qemu;             /* program name or absolute path */
@@ -101,19 +99,6 @@ struct vm_config {
 	unsigned gdb_port;
 	int gdb_wait;           /* start paused until the debugger continues */
 	int debug_exit;         /* isa-debug-exit: the guest's exit status is ours */
-	enum kernel_os kernel_os;   /* set by validation; Linux until known */
-
-	/*
-	 * Set by the launcher or supervisor, not by the file: where the
-	 * snapshot overlay is (a /proc/self/fd path), and for supervised runs
-	 * the monitor socket, the serial log, and whether QEMU waits for the
-	 * serial client before starting the guest.
-	 */
-	char *overlay;
-	int rootfs_is_device;   /* validation saw a block device: QEMU's host_device driver */
-	char *monitor_path;
-	char *serial_log;       /* SOCKET.log; under run, /proc/self/fd/N of the log opened */
-	int serial_wait;
 
 	struct strvec owned;    /* strings that origins point into */
 };
@@ -154,6 +139,14 @@ unsigned config_override(struct vm_config *cfg, const char *assignment,
 
 /* Apply defaults and check required keys.  Returns the number of errors. */
 unsigned config_finish(struct vm_config *cfg, struct diag *d);
+
+/*
+ * The one way a command reads a config: init, parse FILE (relative to CWD),
+ * apply OVERRIDES ("KEY=VALUE", relative paths from CWD), finish.  Returns
+ * the number of errors; CFG is to be freed either way.
+ */
+unsigned config_load(struct vm_config *cfg, const char *file, const struct strvec *overrides,
+		     const char *cwd, struct diag *d);
 
 /* The origin to name in a message about KEY (the file when defaulted). */
 struct origin config_origin(const struct vm_config *cfg, enum cfg_key key);

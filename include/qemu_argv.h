@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "plan.h"
 #include "strvec.h"
 
 struct qemu_cmd {
@@ -16,7 +16,7 @@ struct qemu_cmd {
 	size_t *line_start;   /* argv indexes where a printed line begins */
 	size_t nlines;
 	size_t alloc;
-	const char *error;    /* why qemu_cmd_build refused, or NULL */
+	char *error;          /* why qemu_cmd_build refused, or NULL */
 };
 
 #define QEMU_CMD_INIT { STRVEC_INIT, NULL, 0, 0, NULL }
@@ -25,20 +25,20 @@ struct qemu_cmd {
 #define KERNEL_CMDLINE_MAX 2047
 
 /*
- * Build the command line of a validated config: 0, or -1 with the reason in
- * cmd->error (and an empty argv) for a plan validation would have refused
- * and that cannot be rendered, such as net_backend = tap without a net_tap.
+ * Render plan P (its machine, then its device list) as QEMU's argv: 0, or
+ * -1 with the reason in cmd->error (and an empty argv) for a plan
+ * validation would have refused, such as net_backend = tap without net_tap.
  */
-int qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd);
+int qemu_cmd_build(const struct vm_plan *p, struct qemu_cmd *cmd);
 void qemu_cmd_free(struct qemu_cmd *cmd);
 
 /* The kernel command line: root= and console= added as vmlaunch.conf(5) says. */
-char *kernel_cmdline(const struct vm_config *cfg);
+char *kernel_cmdline(const struct vm_plan *p);
 
 /* Which Linux parameters kernel_cmdline() adds to the user's append. */
-int cmdline_adds_root(const struct vm_config *cfg);
-int cmdline_adds_console(const struct vm_config *cfg);
-int cmdline_adds_nokaslr(const struct vm_config *cfg);
+int cmdline_adds_root(const struct vm_plan *p);
+int cmdline_adds_console(const struct vm_plan *p);
+int cmdline_adds_nokaslr(const struct vm_plan *p);
 
 /* Does the kernel command line CMDLINE have the bare word NAME ("nokaslr")? */
 int cmdline_has_flag(const char *cmdline, const char *name);

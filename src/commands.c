@@ -15,21 +15,17 @@
 #include "validate.h"
 #include "xalloc.h"
 
-/* Parse, override, finish, validate: the config ready to build, or a status. */
+/* Load and validate: the plan ready to build, or a status.  Free both either way. */
 static int load(const struct cli *cli, const char *file, enum validate_mode mode,
-		struct vm_config *cfg)
+		struct vm_config *cfg, struct vm_plan *plan)
 {
 	struct diag *d = cli->d;
-	size_t i;
+	unsigned first = d->errors;
 
-	config_init(cfg, file, cli->cwd);
-	if (config_parse_file(cfg, d))
+	memset(plan, 0, sizeof(*plan));
+	if (config_load(cfg, file, &cli->overrides, cli->cwd, d))
 		return d->status;
-	for (i = 0; i < cli->overrides.n; i++)
-		config_override(cfg, cli->overrides.v[i], cli->cwd, d);
-	if (d->errors || config_finish(cfg, d))
-		return d->status;
-	if (config_validate(cfg, mode, &cli->env, d))
+	if (config_validate(cfg, mode, &cli->env, d, plan) || d->errors != first)
 		return d->status;
 	return EXIT_OK;
 }
@@ -38,22 +34,27 @@ static int load(const struct cli *cli, const char *file, enum validate_mode mode
  * snapshot = yes: an overlay that exists only as an open descriptor, which
  * QEMU inherits and opens as /proc/self/fd/N; it vanishes with QEMU.
  */
-static int make_overlay(struct vm_config *cfg, struct diag *d)
+static int make_overlays(struct vm_plan *plan, struct diag *d)
 {
 	const char *tmpdir = getenv("TMPDIR"), *why;
+	size_t i;
 	int fd;
 
-	if (!cfg->snapshot || !cfg->rootfs)
-		return 0;
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	fd = overlay_create_for(tmpdir, cfg->rootfs, &why);
-	if (fd < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "snapshot of '%s': %s (in %s): %s", cfg->rootfs,
-			   why, tmpdir, strerror(errno));
-		return -1;
+	for (i = 0; i < plan->ndisks; i++) {
+		struct plan_disk *disk = &plan->disks[i];
+
+		if (!disk->snapshot)
+			continue;
+		fd = overlay_create_for(tmpdir, disk->path, &why);
+		if (fd < 0) {
+			diag_error(d, NULL, EXIT_OSERR, "snapshot of '%s': %s (in %s): %s",
+				   disk->path, why, tmpdir, strerror(errno));
+			return -1;
+		}
+		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));
 	}
-	cfg->overlay = xasprintf("/proc/self/fd/%d", fd);
 	return 0;
 }
 
@@ -62,29 +63,28 @@ static int make_overlay(struct vm_config *cfg, struct diag *d)
  * symlink planted at its name: QEMU inherits the descriptor and reopens
  * the same file as /proc/self/fd/N.  print still names the file.
  */
-static int open_boot_log(struct vm_config *cfg, struct diag *d)
+static int open_boot_log(struct vm_plan *plan, struct diag *d)
 {
-	struct origin at = config_origin(cfg, KEY_SERIAL);
+	struct origin at = config_origin(plan->cfg, KEY_SERIAL);
 	struct strbuf why = STRBUF_INIT;
 	int fd;
 
-	if (cfg->serial != SERIAL_SOCKET || !cfg->serial_log)
+	if (plan->serial != SERIAL_SOCKET || !plan->serial_log)
 		return 0;
-	fd = safefile_open_log(cfg->serial_log, &why);
+	fd = safefile_open_log(plan->serial_log, &why);
 	if (fd < 0) {
 		diag_error(d, &at, EXIT_NOINPUT, "%s", why.buf);
 		sb_release(&why);
 		return -1;
 	}
-	free(cfg->serial_log);
-	cfg->serial_log = xasprintf("/proc/self/fd/%d", fd);
+	plan_set(&plan->serial_log, xasprintf("/proc/self/fd/%d", fd));
 	return 0;
 }
 
 /* Validation should have refused any plan the builder cannot render: a bug if not. */
-static int build(const struct vm_config *cfg, struct qemu_cmd *cmd, struct diag *d)
+static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *d)
 {
-	if (qemu_cmd_build(cfg, cmd) == 0)
+	if (qemu_cmd_build(plan, cmd) == 0)
 		return EXIT_OK;
 	diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
 		   "line: %s", cmd->error);
@@ -95,19 +95,21 @@ int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	struct vm_config cfg;
-	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
+	struct vm_plan plan;
+	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 
-	if (status == EXIT_OK && open_boot_log(&cfg, cli->d) < 0)
+	if (status == EXIT_OK && open_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
-	if (status == EXIT_OK && make_overlay(&cfg, cli->d) < 0)
+	if (status == EXIT_OK && make_overlays(&plan, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
-		status = build(&cfg, &cmd, cli->d);
+		status = build(&plan, &cmd, cli->d);
 		if (status == EXIT_OK)
 			status = cfg.debug_exit ? launch_run(&cmd, cli->d) :
 						  launch_exec(&cmd, cli->d);
 		qemu_cmd_free(&cmd);
 	}
+	plan_free(&plan);
 	config_free(&cfg);
 	return status;
 }
@@ -116,25 +118,32 @@ int cmd_print(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	struct vm_config cfg;
-	int status = load(cli, cli->configs[0], VALIDATE_PRINT, &cfg);
+	struct vm_plan plan;
+	int status = load(cli, cli->configs[0], VALIDATE_PRINT, &cfg, &plan);
+	size_t i, snapshots = 0;
 
-	if (status == EXIT_OK && cfg.snapshot && cfg.rootfs) {
+	for (i = 0; status == EXIT_OK && i < plan.ndisks; i++) {
+		if (!plan.disks[i].snapshot)
+			continue;
+		plan_set(&plan.disks[i].overlay, xstrdup("/proc/self/fd/N"));
+		snapshots++;
+	}
+	if (snapshots) {
 		struct origin at = config_origin(&cfg, KEY_SNAPSHOT);
 
-		cfg.overlay = xstrdup("/proc/self/fd/N");
 		diag_warn(cli->d, &at, "snapshot = yes: run gives QEMU an overlay that exists "
 			  "only as an open file descriptor; this command cannot be pasted as is");
 	}
 	if (status == EXIT_OK) {
-		status = build(&cfg, &cmd, cli->d);
+		status = build(&plan, &cmd, cli->d);
 		if (status == EXIT_OK)
 			launch_print(&cmd, stdout);
 		qemu_cmd_free(&cmd);
 	}
+	plan_free(&plan);
 	config_free(&cfg);
 	return status;
 }
-
 /* Every config is checked and reported; the first failure's status wins. */
 int cmd_check(const struct cli *cli)
 {
@@ -143,15 +152,17 @@ int cmd_check(const struct cli *cli)
 
 	for (i = 0; i < cli->nconfigs; i++) {
 		struct vm_config cfg;
+		struct vm_plan plan;
 		int one;
 
 		d->errors = 0;
 		d->status = 0;
-		one = load(cli, cli->configs[i], VALIDATE_STRICT, &cfg);
+		one = load(cli, cli->configs[i], VALIDATE_STRICT, &cfg, &plan);
 		if (one == EXIT_OK)
 			printf("%s: configuration OK\n", cli->configs[i]);
 		else if (status == EXIT_OK)
 			status = one;
+		plan_free(&plan);
 		config_free(&cfg);
 	}
 	return status;
@@ -178,16 +189,18 @@ static void doctor_kvm(const struct cli *cli, int *kvm_usable)
 int cmd_doctor(const struct cli *cli)
 {
 	struct vm_config cfg;
+	struct vm_plan plan;
 	const char *qemu = "qemu-system-x86_64";
 	char version[256];
 	char *path;
 	int status = EXIT_OK, kvm_usable, answer;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&plan, 0, sizeof(plan));
 	if (cli->nconfigs) {
-		status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg);
-		if (cfg.qemu)
-			qemu = cfg.qemu;
+		status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
+		if (plan.qemu)
+			qemu = plan.qemu;
 	}
 	path = host_find_program(qemu);
 	if (!path) {
@@ -207,7 +220,8 @@ int cmd_doctor(const struct cli *cli)
 	doctor_kvm(cli, &kvm_usable);
 	if (cli->nconfigs && status == EXIT_OK)
 		printf("%s: configuration OK, accel %s\n", cli->configs[0],
-		       accel_name(cfg.accel_use));
+		       accel_name(plan.accel));
+	plan_free(&plan);
 	if (cli->nconfigs)
 		config_free(&cfg);
 	return status;

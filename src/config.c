@@ -852,9 +852,6 @@ void config_free(struct vm_config *cfg)
 	free(cfg->append);
 	free(cfg->name);
 	free(cfg->qemu);
-	free(cfg->overlay);
-	free(cfg->monitor_path);
-	free(cfg->serial_log);
 	free(cfg->net_tap);
 	free(cfg->forwards);
 	free(cfg->gdb_addr);
@@ -1063,13 +1060,25 @@ unsigned config_finish(struct vm_config *cfg, struct diag *d)
 		replace(&cfg->name, default_name(cfg->file));
 	if (!cfg->s[KEY_NET_MAC].set)
 		default_mac(cfg->name, cfg->net_mac);
-	/* The boot log beside the socket outlives any console (console --replay). */
-	if (cfg->serial == SERIAL_SOCKET)
-		replace(&cfg->serial_log, xasprintf("%s.log", cfg->serial_path));
 	if (!cfg->s[KEY_KERNEL].set && !cfg->kernel)
 		diag_error(d, &at, EXIT_CONFIG, "missing required key 'kernel' "
 			   "(the guest kernel: a bzImage, PVH ELF or multiboot image)");
-	cfg->accel_use = cfg->accel;
+	return d->errors - first;
+}
+
+unsigned config_load(struct vm_config *cfg, const char *file, const struct strvec *overrides,
+		     const char *cwd, struct diag *d)
+{
+	unsigned first = d->errors;
+	size_t i;
+
+	config_init(cfg, file, cwd);
+	if (config_parse_file(cfg, d))
+		return d->errors - first;
+	for (i = 0; overrides && i < overrides->n; i++)
+		config_override(cfg, overrides->v[i], cwd, d);
+	if (d->errors == first)
+		config_finish(cfg, d);
 	return d->errors - first;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -86,39 +87,39 @@ static void add_words(struct strbuf *sb, const char *s, size_t n)
 }
 
 /* Linux parameters vmlaunch adds; another kernel gets the user's words only. */
-int cmdline_adds_root(const struct vm_config *cfg)
+int cmdline_adds_root(const struct vm_plan *p)
 {
-	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->rootfs &&
-	       !cmdline_has_param(cfg->append ? cfg->append : "", "root");
+	return p->kernel_os == KERNEL_OS_LINUX && p->has_rootfs &&
+	       !cmdline_has_param(p->cfg->append ? p->cfg->append : "", "root");
 }
 
-int cmdline_adds_console(const struct vm_config *cfg)
+int cmdline_adds_console(const struct vm_plan *p)
 {
-	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->serial != SERIAL_NONE &&
-	       !cmdline_has_param(cfg->append ? cfg->append : "", "console");
+	return p->kernel_os == KERNEL_OS_LINUX && p->serial != SERIAL_NONE &&
+	       !cmdline_has_param(p->cfg->append ? p->cfg->append : "", "console");
 }
 
 /* A gdb session wants symbols at their link addresses. */
-int cmdline_adds_nokaslr(const struct vm_config *cfg)
+int cmdline_adds_nokaslr(const struct vm_plan *p)
 {
-	const char *append = cfg->append ? cfg->append : "";
+	const char *append = p->cfg->append ? p->cfg->append : "";
 
-	return cfg->kernel_os == KERNEL_OS_LINUX && cfg->gdb_addr &&
+	return p->kernel_os == KERNEL_OS_LINUX && p->cfg->gdb_addr &&
 	       !cmdline_has_flag(append, "nokaslr") && !cmdline_has_flag(append, "kaslr");
 }
 
-char *kernel_cmdline(const struct vm_config *cfg)
+char *kernel_cmdline(const struct vm_plan *p)
 {
-	const char *append = cfg->append ? cfg->append : "";
+	const char *append = p->cfg->append ? p->cfg->append : "";
 	const char *init_args = param_end(append);   /* "-- ..." or "" */
 	struct strbuf sb = STRBUF_INIT;
 
-	if (cmdline_adds_root(cfg))
+	if (cmdline_adds_root(p))
 		add_words(&sb, "root=/dev/vda", 13);
 	add_words(&sb, append, (size_t)(init_args - append));
-	if (cmdline_adds_console(cfg))
+	if (cmdline_adds_console(p))
 		add_words(&sb, "console=ttyS0", 13);
-	if (cmdline_adds_nokaslr(cfg))
+	if (cmdline_adds_nokaslr(p))
 		add_words(&sb, "nokaslr", 7);
 	add_words(&sb, init_args, strlen(init_args));
 	return sb_detach(&sb);
@@ -144,24 +145,26 @@ static void push_escaped(struct strvec *argv, const char *prefix, const char *va
 	strvec_push_nodup(argv, sb_detach(&sb));
 }
 
-static void build_accel(const struct vm_config *cfg, struct qemu_cmd *cmd)
+static void push2(struct qemu_cmd *cmd, const char *opt, const char *value)
+{
+	strvec_push(&cmd->argv, opt);
+	strvec_push(&cmd->argv, value);
+}
+
+static void render_machine(const struct vm_plan *p, struct qemu_cmd *cmd)
 {
 	new_line(cmd);
-	if (cfg->accel_use == ACCEL_KVM) {
+	if (p->accel == ACCEL_KVM) {
 		strvec_push(&cmd->argv, "-enable-kvm");
-		strvec_push(&cmd->argv, "-cpu");
-		strvec_push(&cmd->argv, "host");
+		push2(cmd, "-cpu", "host");
 	} else {
-		strvec_push(&cmd->argv, "-accel");
-		strvec_push(&cmd->argv, "tcg");
-		strvec_push(&cmd->argv, "-cpu");
-		strvec_push(&cmd->argv, "max");
+		push2(cmd, "-accel", "tcg");
+		push2(cmd, "-cpu", "max");
 	}
-	if (cfg->machine == MACHINE_Q35) {
+	if (p->cfg->machine == MACHINE_Q35) {
 		new_line(cmd);
-		strvec_push(&cmd->argv, "-machine");
-		strvec_push(&cmd->argv, "q35");
-	} else if (cfg->machine == MACHINE_MICROVM) {
+		push2(cmd, "-machine", "q35");
+	} else if (p->cfg->machine == MACHINE_MICROVM) {
 		/*
 		 * No ACPI: with hardware-reduced ACPI Linux turns the PIT off, and
 		 * under TCG its TSC calibration then hangs about one boot in 15.
@@ -169,56 +172,66 @@ static void build_accel(const struct vm_config *cfg, struct qemu_cmd *cmd)
 		 * ends QEMU instead (-no-reboot): "reboot" is the way out.
 		 */
 		new_line(cmd);
-		strvec_push(&cmd->argv, "-machine");
-		strvec_push(&cmd->argv, "microvm,acpi=off");
+		push2(cmd, "-machine", "microvm,acpi=off");
 		strvec_push(&cmd->argv, "-no-reboot");
 	}
 }
 
-static void build_disk(const struct vm_config *cfg, struct qemu_cmd *cmd)
+/* A block node on an image: QEMU's file driver takes regular files only. */
+static void push_file_node(struct qemu_cmd *cmd, const char *node, const char *path,
+			   int is_device, const char *extra)
 {
-	if (!cfg->rootfs)
-		return;
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "driver=%s,node-name=%s,filename=", is_device ? "host_device" : "file", node);
+	sb_add_qemu_escaped(&sb, path);
+	sb_adds(&sb, extra);
+	strvec_push(&cmd->argv, "-blockdev");
+	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
+}
+
+static void render_disk(const struct device *dev, struct qemu_cmd *cmd)
+{
+	const struct plan_disk *disk = dev->u.disk;
+
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-device");
-	strvec_push(&cmd->argv, cfg->machine == MACHINE_MICROVM ?
-		    "virtio-blk-device,drive=rootfs" : "virtio-blk-pci,drive=rootfs");
-	strvec_push(&cmd->argv, "-blockdev");
-	/* QEMU's file driver takes regular files only; a device needs host_device. */
-	if (!cfg->overlay) {
-		push_escaped(&cmd->argv, cfg->rootfs_is_device ?
-			     "driver=host_device,node-name=rootfs,filename=" :
-			     "driver=file,node-name=rootfs,filename=", cfg->rootfs, "");
+	strvec_pushf(&cmd->argv, "%s,drive=%s", dev->mmio ? "virtio-blk-device" : "virtio-blk-pci",
+		     disk->id);
+	if (!disk->overlay) {
+		push_file_node(cmd, disk->id, disk->path, disk->is_device, "");
 		return;
 	}
 	/* Snapshot: the base read-only, writes into a qcow2 overlay on top. */
-	push_escaped(&cmd->argv, cfg->rootfs_is_device ?
-		     "driver=host_device,node-name=rootfs-base,filename=" :
-		     "driver=file,node-name=rootfs-base,filename=", cfg->rootfs, ",read-only=on");
-	new_line(cmd);
-	strvec_push(&cmd->argv, "-blockdev");
-	push_escaped(&cmd->argv, "driver=file,node-name=rootfs-overlay,filename=", cfg->overlay, "");
-	strvec_push(&cmd->argv, "-blockdev");
-	strvec_push(&cmd->argv, "driver=qcow2,node-name=rootfs,file=rootfs-overlay,backing=rootfs-base");
+	{
+		char *base = xasprintf("%s-base", disk->id), *over = xasprintf("%s-overlay", disk->id);
+
+		push_file_node(cmd, base, disk->path, disk->is_device, ",read-only=on");
+		new_line(cmd);
+		push_file_node(cmd, over, disk->overlay, 0, "");
+		strvec_push(&cmd->argv, "-blockdev");
+		strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s", disk->id,
+			     over, base);
+		free(base);
+		free(over);
+	}
 }
 
-static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
+static void render_serial(const struct device *dev, struct qemu_cmd *cmd)
 {
-	if (cfg->serial == SERIAL_NONE)
-		return;
+	struct strbuf sb = STRBUF_INIT;
+
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-device");
-	strvec_push(&cmd->argv, "isa-serial,chardev=serial0");
+	strvec_pushf(&cmd->argv, "isa-serial,chardev=%s", dev->id);
 	strvec_push(&cmd->argv, "-chardev");
-	if (cfg->serial == SERIAL_SOCKET) {
-		struct strbuf sb = STRBUF_INIT;
-
-		sb_adds(&sb, "socket,id=serial0,path=");
-		sb_add_qemu_escaped(&sb, cfg->serial_path);
-		sb_adds(&sb, cfg->serial_wait ? ",server=on,wait=on" : ",server=on,wait=off");
-		if (cfg->serial_log) {
+	if (dev->u.serial.mode == SERIAL_SOCKET) {
+		sb_addf(&sb, "socket,id=%s,path=", dev->id);
+		sb_add_qemu_escaped(&sb, dev->u.serial.path);
+		sb_adds(&sb, dev->u.serial.wait ? ",server=on,wait=on" : ",server=on,wait=off");
+		if (dev->u.serial.log) {
 			sb_adds(&sb, ",logfile=");
-			sb_add_qemu_escaped(&sb, cfg->serial_log);
+			sb_add_qemu_escaped(&sb, dev->u.serial.log);
 		}
 		strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 		return;
@@ -227,40 +240,35 @@ static void build_serial(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	 * The terminal: Ctrl-C goes to the guest (signal=off), and the monitor
 	 * shares the line so Ctrl-a x leaves QEMU, as with -nographic.
 	 */
-	strvec_push(&cmd->argv, "stdio,id=serial0,mux=on,signal=off");
+	strvec_pushf(&cmd->argv, "stdio,id=%s,mux=on,signal=off", dev->id);
 	strvec_push(&cmd->argv, "-mon");
-	strvec_push(&cmd->argv, "chardev=serial0,mode=readline");
+	strvec_pushf(&cmd->argv, "chardev=%s,mode=readline", dev->id);
 }
 
-static const char *nic_device(const struct vm_config *cfg)
+static void render_nic(const struct device *dev, struct qemu_cmd *cmd)
 {
-	if (cfg->net == NET_E1000)
-		return "e1000";
-	return cfg->machine == MACHINE_MICROVM ? "virtio-net-device" : "virtio-net-pci";
-}
-
-static void build_net(const struct vm_config *cfg, struct qemu_cmd *cmd)
-{
-	const unsigned char *m = cfg->net_mac;
+	const unsigned char *m = dev->u.nic.mac;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	if (cfg->net == NET_NONE)
-		return;
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-device");
-	strvec_pushf(&cmd->argv, "%s,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-		     nic_device(cfg), m[0], m[1], m[2], m[3], m[4], m[5]);
+	strvec_pushf(&cmd->argv, "%s,netdev=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		     dev->u.nic.model == NIC_E1000 ? "e1000" :
+		     dev->mmio ? "virtio-net-device" : "virtio-net-pci",
+		     dev->id, m[0], m[1], m[2], m[3], m[4], m[5]);
 	strvec_push(&cmd->argv, "-netdev");
-	if (cfg->net_backend == NETBE_TAP) {
+	if (dev->u.nic.backend == NETBE_TAP) {
 		/* An existing tap: QEMU runs no ifup/ifdown scripts as us. */
-		push_escaped(&cmd->argv, "tap,id=net0,ifname=", cfg->net_tap,
-			     ",script=no,downscript=no");
+		sb_addf(&sb, "tap,id=%s,ifname=", dev->id);
+		sb_add_qemu_escaped(&sb, dev->u.nic.tap);
+		sb_adds(&sb, ",script=no,downscript=no");
+		strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 		return;
 	}
-	sb_adds(&sb, "user,id=net0");
-	for (i = 0; i < cfg->nforwards; i++) {
-		const struct forward *f = &cfg->forwards[i];
+	sb_addf(&sb, "user,id=%s", dev->id);
+	for (i = 0; i < dev->u.nic.nforwards; i++) {
+		const struct forward *f = &dev->u.nic.forwards[i];
 
 		/* The empty guest address is the guest's DHCP address, 10.0.2.15. */
 		sb_addf(&sb, ",hostfwd=%s:%s:%u-:%u", forward_proto_name(f->proto),
@@ -269,51 +277,75 @@ static void build_net(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 }
 
-static void build_debug(const struct vm_config *cfg, struct qemu_cmd *cmd)
+static void render_device(const struct vm_plan *p, const struct device *dev, struct qemu_cmd *cmd)
 {
-	if (cfg->debug_exit) {
-		/* The guest's write of N to port 0xf4 ends QEMU with (N << 1) | 1. */
+	switch (dev->kind) {
+	case DEV_DISK:
+		render_disk(dev, cmd);
+		break;
+	case DEV_SERIAL:
+		render_serial(dev, cmd);
+		break;
+	case DEV_NIC:
+		render_nic(dev, cmd);
+		break;
+	case DEV_DEBUG_EXIT:
 		new_line(cmd);
 		strvec_push(&cmd->argv, "-device");
-		strvec_push(&cmd->argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-	}
-	if (cfg->gdb_addr) {
+		strvec_pushf(&cmd->argv, "isa-debug-exit,iobase=0x%x,iosize=0x%02x",
+			     dev->u.debug_exit.iobase, dev->u.debug_exit.iosize);
+		break;
+	case DEV_GDB:
 		new_line(cmd);
 		strvec_push(&cmd->argv, "-gdb");
-		strvec_pushf(&cmd->argv, "tcp:%s:%u", cfg->gdb_addr, cfg->gdb_port);
-		if (cfg->gdb_wait)
+		strvec_pushf(&cmd->argv, "tcp:%s:%u", dev->u.gdb.addr, dev->u.gdb.port);
+		if (dev->u.gdb.wait)
 			strvec_push(&cmd->argv, "-S");
+		break;
+	case DEV_MONITOR:
+		/* Supervised: a monitor to ask QEMU to quit, and a reboot ends the run. */
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-chardev");
+		push_escaped(&cmd->argv, "socket,id=monitor0,path=", dev->u.monitor_path,
+			     ",server=on,wait=off");
+		push2(cmd, "-mon", "chardev=monitor0,mode=readline");
+		if (p->cfg->machine != MACHINE_MICROVM)   /* which has it already */
+			strvec_push(&cmd->argv, "-no-reboot");
+		break;
 	}
 }
 
-/* What validation guarantees and the builder relies on; NULL when all holds. */
-static const char *unrenderable(const struct vm_config *cfg)
+static void refuse(struct qemu_cmd *cmd, const char *why)
 {
-	if (!cfg->qemu || !cfg->name || !cfg->kernel)
-		return "the config has no qemu, name or kernel (config_finish was not run)";
-	if (cfg->serial == SERIAL_SOCKET && !cfg->serial_path)
-		return "serial is a socket without a path";
-	if (cfg->net != NET_NONE && cfg->net_backend == NETBE_TAP && !cfg->net_tap)
-		return "net_backend tap without net_tap";
-	if (cfg->nforwards && (cfg->net == NET_NONE || cfg->net_backend == NETBE_TAP))
-		return "forward without a user-networking card";
-	return NULL;
+	strvec_clear(&cmd->argv);
+	cmd->nlines = 0;
+	free(cmd->error);
+	cmd->error = xstrdup(why);
 }
 
-int qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
+int qemu_cmd_build(const struct vm_plan *p, struct qemu_cmd *cmd)
 {
+	const struct vm_config *cfg = p->cfg;
+	struct device_list devs = DEVICE_LIST_INIT;
+	struct strbuf why = STRBUF_INIT;
 	char *cmdline;
+	size_t i;
 
-	cmd->error = unrenderable(cfg);
-	if (cmd->error)
+	if (!p->qemu || !cfg->name || !p->kernel) {
+		refuse(cmd, !p->qemu ? "no QEMU program" : !cfg->name ? "no VM name" : "no kernel");
 		return -1;
-
+	}
+	if (devices_build(p, &devs, &why) < 0) {
+		refuse(cmd, why.buf);
+		sb_release(&why);
+		return -1;
+	}
 	new_line(cmd);
-	strvec_push(&cmd->argv, cfg->qemu);
+	strvec_push(&cmd->argv, p->qemu);
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-name");
 	push_escaped(&cmd->argv, "", cfg->name, "");
-	build_accel(cfg, cmd);
+	render_machine(p, cmd);
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-m");
 	strvec_pushf(&cmd->argv, "%" PRIu64 "M", cfg->memory_mib);
@@ -324,36 +356,20 @@ int qemu_cmd_build(const struct vm_config *cfg, struct qemu_cmd *cmd)
 	/* Only the devices asked for: no default NIC, VGA, serial or monitor. */
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-nodefaults");
-	strvec_push(&cmd->argv, "-display");
-	strvec_push(&cmd->argv, "none");
+	push2(cmd, "-display", "none");
 	new_line(cmd);
-	strvec_push(&cmd->argv, "-kernel");
-	strvec_push(&cmd->argv, cfg->kernel);
-	if (cfg->initrd) {
+	push2(cmd, "-kernel", p->kernel);
+	if (p->initrd) {
 		new_line(cmd);
-		strvec_push(&cmd->argv, "-initrd");
-		strvec_push(&cmd->argv, cfg->initrd);
+		push2(cmd, "-initrd", p->initrd);
 	}
-	build_disk(cfg, cmd);
-	build_serial(cfg, cmd);
-	build_net(cfg, cmd);
-	build_debug(cfg, cmd);
-	if (cfg->monitor_path) {
-		/* Supervised: a monitor to ask QEMU to quit, and a reboot ends the run. */
-		new_line(cmd);
-		strvec_push(&cmd->argv, "-chardev");
-		push_escaped(&cmd->argv, "socket,id=monitor0,path=", cfg->monitor_path,
-			     ",server=on,wait=off");
-		strvec_push(&cmd->argv, "-mon");
-		strvec_push(&cmd->argv, "chardev=monitor0,mode=readline");
-		if (cfg->machine != MACHINE_MICROVM)   /* which has it already */
-			strvec_push(&cmd->argv, "-no-reboot");
-	}
-	cmdline = kernel_cmdline(cfg);
+	for (i = 0; i < devs.n; i++)
+		render_device(p, &devs.v[i], cmd);
+	devices_free(&devs);
+	cmdline = kernel_cmdline(p);
 	if (*cmdline) {
 		new_line(cmd);
-		strvec_push(&cmd->argv, "-append");
-		strvec_push(&cmd->argv, cmdline);
+		push2(cmd, "-append", cmdline);
 	}
 	free(cmdline);
 	return 0;
@@ -365,5 +381,6 @@ void qemu_cmd_free(struct qemu_cmd *cmd)
 	free(cmd->line_start);
 	cmd->line_start = NULL;
 	cmd->nlines = cmd->alloc = 0;
+	free(cmd->error);
 	cmd->error = NULL;
 }

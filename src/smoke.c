@@ -33,6 +33,7 @@
 #include "conscan.h"
 #include "exitcodes.h"
 #include "overlay.h"
+#include "plan.h"
 #include "qemu_argv.h"
 #include "strbuf.h"
 #include "supervise.h"
@@ -77,6 +78,9 @@ struct where {
 struct run {
 	const char *config;
 	struct vm_config cfg;
+	struct vm_plan plan;
+	int fds[CONFIG_DISKS_MAX + 3];   /* what QEMU inherits, closed once it started */
+	size_t nfds;
 	char *dir;                /* the private directory, NULL until started */
 	int dirfd, lockfd;        /* the directory as created, and its lock */
 	struct child qemu;
@@ -318,29 +322,17 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 		   const struct where *w, const struct host_env *env, struct diag *d)
 {
 	struct sockaddr_un sa;
-	size_t i;
 
 	r->fd = -1;
 	r->dirfd = r->lockfd = -1;
-	config_init(&r->cfg, r->config, cwd);
-	if (config_parse_file(&r->cfg, d))
-		return d->status;
-	for (i = 0; i < o->overrides.n; i++)
-		config_override(&r->cfg, o->overrides.v[i], cwd, d);
-	if (d->errors || config_finish(&r->cfg, d))
+	if (config_load(&r->cfg, r->config, &o->overrides, cwd, d))
 		return d->status;
 	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/monitor.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
 			   "sockets: use a shorter one", w->tmpdir);
 		return d->status;
 	}
-	r->cfg.serial = SERIAL_STDIO;
-	free(r->cfg.serial_path);
-	free(r->cfg.serial_log);
-	r->cfg.serial_path = r->cfg.serial_log = NULL;
-	if (!r->cfg.s[KEY_SNAPSHOT].set)
-		r->cfg.snapshot = 1;
-	if (config_validate(&r->cfg, VALIDATE_STRICT, env, d))
+	if (config_validate(&r->cfg, VALIDATE_TEST, env, d, &r->plan))
 		return d->status;
 	return 0;
 }
@@ -475,11 +467,45 @@ static int run_file(const struct run *r, const char *name, int cloexec)
 		      (cloexec ? O_CLOEXEC : 0), 0600);
 }
 
-/* The run's directory, console and overlay; -1 with the reason set. */
-static int setup(struct run *r, const struct where *w, int *qemu_log, int *serial_log,
-		 int *overlay)
+/* A descriptor for QEMU to inherit; -1 stays -1. */
+static int keep_fd(struct run *r, int fd)
 {
+	if (fd >= 0)
+		r->fds[r->nfds++] = fd;
+	return fd;
+}
+
+/* The snapshot overlays, in the run's directory; -1 with the reason set. */
+static int make_overlays(struct run *r, const struct where *w)
+{
+	char *at = xasprintf("/proc/self/fd/%d", r->dirfd);
 	const char *why;
+	size_t i;
+
+	for (i = 0; i < r->plan.ndisks; i++) {
+		struct plan_disk *disk = &r->plan.disks[i];
+		int fd;
+
+		if (!disk->snapshot)
+			continue;
+		fd = keep_fd(r, overlay_create_for(at, disk->path, &why));
+		if (fd < 0) {
+			set_outcome(r, OUT_FAIL, "snapshot of '%s': %s in %s: %s", disk->path,
+				    why, w->tmpdir, strerror(errno));
+			free(at);
+			return -1;
+		}
+		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));
+	}
+	free(at);
+	return 0;
+}
+
+/* The run's directory, console and overlays; -1 with the reason set. */
+static int setup(struct run *r, const struct where *w, int *qemu_log)
+{
+	struct vm_plan *p = &r->plan;
+	int serial_log;
 
 	if (run_dir_open(r, w) < 0) {
 		set_outcome(r, OUT_FAIL, "cannot create its directory in %s: %s", w->tmpdir,
@@ -487,32 +513,18 @@ static int setup(struct run *r, const struct where *w, int *qemu_log, int *seria
 		return -1;
 	}
 	*qemu_log = run_file(r, "qemu.log", 1);
-	*serial_log = *qemu_log < 0 ? -1 : run_file(r, "serial.sock.log", 0);
-	if (*serial_log < 0) {
+	serial_log = *qemu_log < 0 ? -1 : keep_fd(r, run_file(r, "serial.sock.log", 0));
+	if (serial_log < 0) {
 		set_outcome(r, OUT_FAIL, "cannot create its logs in %s: %s", r->dir, strerror(errno));
 		return -1;
 	}
-	r->cfg.serial = SERIAL_SOCKET;
-	r->cfg.serial_path = xasprintf("%s/serial.sock", r->dir);
+	p->serial = SERIAL_SOCKET;
+	plan_set(&p->serial_path, xasprintf("%s/serial.sock", r->dir));
 	/* QEMU writes the boot log into the file made here, through /proc. */
-	r->cfg.serial_log = xasprintf("/proc/self/fd/%d", *serial_log);
-	r->cfg.serial_wait = 1;
-	free(r->cfg.monitor_path);
-	r->cfg.monitor_path = xasprintf("%s/monitor.sock", r->dir);
-	if (r->cfg.snapshot && r->cfg.rootfs) {
-		char *at = xasprintf("/proc/self/fd/%d", r->dirfd);
-
-		*overlay = overlay_create_for(at, r->cfg.rootfs, &why);
-		free(at);
-		if (*overlay < 0) {
-			set_outcome(r, OUT_FAIL, "snapshot of '%s': %s in %s: %s", r->cfg.rootfs,
-				    why, w->tmpdir, strerror(errno));
-			return -1;
-		}
-		free(r->cfg.overlay);
-		r->cfg.overlay = xasprintf("/proc/self/fd/%d", *overlay);
-	}
-	return 0;
+	plan_set(&p->serial_log, xasprintf("/proc/self/fd/%d", serial_log));
+	p->serial_wait = 1;
+	plan_set(&p->monitor_path, xasprintf("%s/monitor.sock", r->dir));
+	return make_overlays(r, w);
 }
 
 /* conscan's send: type the bytes into the console. */
@@ -535,16 +547,17 @@ static void send_bytes(void *ctx, const char *p, size_t left)
 static int start(struct run *r, const struct options *o, const struct where *w)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
-	int qemu_log = -1, serial_log = -1, overlay = -1, rc = -1;
+	int qemu_log = -1, rc = -1;
+	size_t i;
 
 	r->start = now_seconds();   /* also for the report of a failed start */
 	r->next_disk_check = r->start + 1;
 	conscan_init(&r->scan, &o->rules, send_bytes, r);
-	if (setup(r, w, &qemu_log, &serial_log, &overlay) < 0) {
+	if (setup(r, w, &qemu_log) < 0) {
 		r->setup_failed = 1;
 		goto out;
 	}
-	if (qemu_cmd_build(&r->cfg, &cmd) < 0) {
+	if (qemu_cmd_build(&r->plan, &cmd) < 0) {
 		set_outcome(r, OUT_FAIL, "internal error: cannot build the QEMU command line: %s",
 			    cmd.error);
 		r->setup_failed = 1;
@@ -555,11 +568,10 @@ static int start(struct run *r, const struct options *o, const struct where *w)
 	}
 	qemu_cmd_free(&cmd);
 out:
-	/* QEMU has its own copies; the overlay goes when QEMU exits. */
-	if (overlay >= 0)
-		close(overlay);
-	if (serial_log >= 0)
-		close(serial_log);
+	/* QEMU has its own copies; an overlay goes when QEMU exits. */
+	for (i = 0; i < r->nfds; i++)
+		close(r->fds[i]);
+	r->nfds = 0;
 	if (qemu_log >= 0)
 		close(qemu_log);
 	r->running = rc == 0;
@@ -568,7 +580,7 @@ out:
 
 static void try_connect(struct run *r)
 {
-	int fd = usock_connect(r->cfg.serial_path, 0);
+	int fd = usock_connect(r->plan.serial_path, 0);
 
 	if (fd >= 0)
 		r->fd = fd;
@@ -668,7 +680,7 @@ static void check_disk(struct run *r, const struct where *w, double now)
 	left = disk_free(r);
 	if (left < 0 || left >= DISK_LOW_BYTES)
 		return;
-	if (monitor_status(r->cfg.monitor_path, status, sizeof(status), 500) == 0 &&
+	if (monitor_status(r->plan.monitor_path, status, sizeof(status), 500) == 0 &&
 	    strstr(status, "io-error"))
 		set_outcome(r, OUT_FAIL, "QEMU paused the VM on a disk write error: the file "
 			    "system of TMPDIR (%s) is full (%lld KiB free); free space there or "
@@ -760,7 +772,7 @@ static void finish(struct run *r, const struct options *o, const struct where *w
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -2;
-	child_stop(&r->qemu, r->cfg.monitor_path, GRACE_MS);
+	child_stop(&r->qemu, r->plan.monitor_path, GRACE_MS);
 	r->running = 0;
 	report(r, res);
 	append_transcript(o, r, nruns > 1);
@@ -833,7 +845,7 @@ static void stop_all(struct jobs *j, const struct options *o, const struct where
 
 	for (i = 0; i < j->n; i++) {
 		cs[i] = &j->active[i]->qemu;
-		mons[i] = j->active[i]->cfg.monitor_path;
+		mons[i] = j->active[i]->plan.monitor_path;
 	}
 	children_stop(cs, mons, j->n, GRACE_MS);
 	for (i = 0; i < j->n; i++) {
@@ -1025,6 +1037,7 @@ out:
 		run_dir_close(&runs[i], &w);
 		free(runs[i].dir);
 		free(runs[i].reason);
+		plan_free(&runs[i].plan);
 		config_free(&runs[i].cfg);
 		free(results[i].console_tail);
 	}

@@ -22,7 +22,8 @@
 #include "xalloc.h"
 
 struct check {
-	struct vm_config *cfg;
+	const struct vm_config *cfg;
+	struct vm_plan *plan;   /* what validation decides */
 	enum validate_mode mode;
 	const struct host_env *env;
 	struct diag *d;
@@ -141,7 +142,7 @@ static void check_kernel(struct check *c)
 	struct kernel_reader r = { kernel_pread, NULL, 0 };
 	struct stat st;
 	char why[256];
-	int ret, fd = open_input(c, KEY_KERNEL, c->cfg->kernel, O_RDONLY);
+	int ret, fd = open_input(c, KEY_KERNEL, c->plan->kernel, O_RDONLY);
 
 	if (fd < 0)
 		return;
@@ -151,62 +152,68 @@ static void check_kernel(struct check *c)
 	ret = kernel_identify_read(&r, &info, why, sizeof(why));
 	if (ret == KERNEL_READ_FAILED) {
 		report(c, KEY_KERNEL, SEV_ERROR, EXIT_NOINPUT, "kernel '%s' cannot be read: %s",
-		       c->cfg->kernel, strerror(errno));
+		       c->plan->kernel, strerror(errno));
 	} else if (ret < 0) {
-		report(c, KEY_KERNEL, SEV_ERROR, EXIT_CONFIG, "kernel '%s': %s", c->cfg->kernel, why);
+		report(c, KEY_KERNEL, SEV_ERROR, EXIT_CONFIG, "kernel '%s': %s", c->plan->kernel, why);
 	} else {
-		diag_info(c->d, "kernel: %s: %s%s%s", c->cfg->kernel, kernel_kind_name(info.kind),
+		diag_info(c->d, "kernel: %s: %s%s%s", c->plan->kernel, kernel_kind_name(info.kind),
 			  info.version[0] ? ", " : "", info.version);
 		/* A multiboot image is not Linux: no root=, console= or nokaslr for it. */
 		if (info.kind == KERNEL_MULTIBOOT)
-			c->cfg->kernel_os = KERNEL_OS_OTHER;
+			c->plan->kernel_os = KERNEL_OS_OTHER;
 	}
 	close(fd);
 }
 
-static void check_rootfs(struct check *c)
+static void check_disk(struct check *c, struct plan_disk *disk)
 {
+	const char *key = cfg_keys[disk->key].name;
 	unsigned char head[65536];
 	struct stat st;
 	enum disk_kind kind;
 	ssize_t n;
 	int fd;
 
-	if (!c->cfg->rootfs)
-		return;
-	if (c->cfg->kernel_os == KERNEL_OS_OTHER)
+	if (c->plan->kernel_os == KERNEL_OS_OTHER && disk->key == KEY_ROOTFS)
 		report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' with a multiboot kernel: vmlaunch "
 		       "attaches it as a virtio-blk disk but adds no root= (a Linux parameter); "
-		       "the kernel must have its own virtio-blk driver to use it",
-		       c->cfg->rootfs);
+		       "the kernel must have its own virtio-blk driver to use it", disk->path);
 	/* QEMU opens the disk read-write (read-only under a snapshot): find out now. */
-	fd = open_input(c, KEY_ROOTFS, c->cfg->rootfs, c->cfg->snapshot ? O_RDONLY : O_RDWR);
+	fd = open_input(c, disk->key, disk->path, disk->snapshot ? O_RDONLY : O_RDWR);
 	if (fd < 0)
 		return;
 	n = pread(fd, head, sizeof(head), 0);
-	c->cfg->rootfs_is_device = fstat(fd, &st) == 0 && S_ISBLK(st.st_mode);
+	disk->is_device = fstat(fd, &st) == 0 && S_ISBLK(st.st_mode);
 	close(fd);
 	kind = disk_identify(head, n > 0 ? (size_t)n : 0);
 	if (kind == DISK_EXT2 || kind == DISK_EXT3 || kind == DISK_EXT4) {
-		diag_info(c->d, "rootfs: %s: %s file system%s", c->cfg->rootfs, disk_kind_name(kind),
-			  c->cfg->snapshot ? " (read-only, writes go to a throw-away overlay)" : "");
+		diag_info(c->d, "%s: %s: %s file system%s", key, disk->path, disk_kind_name(kind),
+			  disk->snapshot ? " (read-only, writes go to a throw-away overlay)" : "");
 		return;
 	}
-	report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' is not an ext2/3/4 file system (found: %s)%s",
-		 c->cfg->rootfs, disk_kind_name(kind),
+	report(c, disk->key, SEV_WARN, 0, "%s '%s' is not an ext2/3/4 file system (found: %s)%s",
+		 key, disk->path, disk_kind_name(kind),
 		 kind == DISK_QCOW2 ? "; vmlaunch attaches disks as raw files: convert it "
 				      "with qemu-img convert -O raw" :
 		 kind == DISK_PARTITIONED ? "; name the partition, e.g. append = \"root=/dev/vda1\"" :
 		 "; the guest may not mount it");
 }
 
+static void check_disks(struct check *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->plan->ndisks; i++)
+		check_disk(c, &c->plan->disks[i]);
+}
+
 static void check_initrd(struct check *c)
 {
 	int fd;
 
-	if (!c->cfg->initrd)
+	if (!c->plan->initrd)
 		return;
-	fd = open_input(c, KEY_INITRD, c->cfg->initrd, O_RDONLY);
+	fd = open_input(c, KEY_INITRD, c->plan->initrd, O_RDONLY);
 	if (fd >= 0)
 		close(fd);
 }
@@ -235,8 +242,8 @@ static int serial_log(struct check *c)
 	struct stat st;
 	int r = 0;
 
-	if (c->cfg->serial_log && lstat(c->cfg->serial_log, &st) == 0 &&
-	    safefile_log_problem(c->cfg->serial_log, &st, &why) < 0) {
+	if (c->plan->serial_log && lstat(c->plan->serial_log, &st) == 0 &&
+	    safefile_log_problem(c->plan->serial_log, &st, &why) < 0) {
 		report(c, KEY_SERIAL, SEV_ERROR, EXIT_NOINPUT, "%s", why.buf);
 		r = -1;
 	}
@@ -321,7 +328,7 @@ static void serial_existing(struct check *c, const char *path, const struct stat
 
 static void check_serial(struct check *c)
 {
-	const char *path = c->cfg->serial_path;
+	const char *path = c->plan->serial_path;
 	struct stat st, dir_st;
 	char *dir;
 
@@ -336,7 +343,7 @@ static void check_serial(struct check *c)
 	dir = path_dirname(path);
 	if (serial_dir(c, path, dir, &dir_st) == 0 && serial_log(c) == 0) {
 		diag_info(c->d, "serial: socket %s (owner-only), boot log %s", path,
-			  c->cfg->serial_log ? c->cfg->serial_log : "none");
+			  c->plan->serial_log ? c->plan->serial_log : "none");
 		if (lstat(path, &st) == 0)
 			serial_existing(c, path, &st, dir, &dir_st);
 	}
@@ -472,7 +479,7 @@ static void check_tap(struct check *c)
 /* Keys that need a NIC, a backend, or one of the backends. */
 static void check_net_keys(struct check *c)
 {
-	struct vm_config *cfg = c->cfg;
+	const struct vm_config *cfg = c->cfg;
 	static const enum cfg_key needs_nic[] = { KEY_NET_BACKEND, KEY_NET_TAP, KEY_NET_MAC };
 	size_t i;
 
@@ -506,7 +513,7 @@ static void check_net_keys(struct check *c)
 
 static void check_net(struct check *c)
 {
-	struct vm_config *cfg = c->cfg;
+	const struct vm_config *cfg = c->cfg;
 	const unsigned char *m = cfg->net_mac;
 	unsigned first = c->d->errors;
 	size_t i;
@@ -534,29 +541,36 @@ static void check_net(struct check *c)
 	}
 }
 
+/* A gdb port that is also a forward's host port: QEMU could not listen on both. */
+static void check_gdb_clash(struct check *c)
+{
+	const struct vm_config *cfg = c->cfg;
+	size_t i;
+
+	for (i = 0; cfg->gdb_addr && cfg->net != NET_NONE && i < cfg->nforwards; i++) {
+		const struct forward *f = &cfg->forwards[i];
+
+		if (f->proto == FWD_TCP && f->host_port == cfg->gdb_port &&
+		    (strcmp(f->host_addr, cfg->gdb_addr) == 0 ||
+		     strcmp(f->host_addr, "0.0.0.0") == 0 ||
+		     strcmp(cfg->gdb_addr, "0.0.0.0") == 0))
+			report(c, KEY_GDB, SEV_ERROR, EXIT_CONFIG, "gdb port %u is also "
+			       "the host port of forward tcp:%s:%u-%u: choose another",
+			       cfg->gdb_port, f->host_addr, f->host_port, f->guest_port);
+	}
+}
+
 static void check_debug(struct check *c)
 {
-	struct vm_config *cfg = c->cfg;
+	const struct vm_config *cfg = c->cfg;
 
 	if (cfg->gdb_wait && !cfg->gdb_addr)
 		report(c, KEY_GDB_WAIT, SEV_WARN, 0, "gdb_wait has no effect without gdb = PORT "
 		       "(nothing could continue the VM)");
 	if (cfg->gdb_addr) {
 		char *what = xasprintf("gdb %s:%u", cfg->gdb_addr, cfg->gdb_port);
-		size_t i;
 
-		for (i = 0; cfg->net != NET_NONE && i < cfg->nforwards; i++) {
-			const struct forward *f = &cfg->forwards[i];
-
-			if (f->proto == FWD_TCP && f->host_port == cfg->gdb_port &&
-			    (strcmp(f->host_addr, cfg->gdb_addr) == 0 ||
-			     strcmp(f->host_addr, "0.0.0.0") == 0 ||
-			     strcmp(cfg->gdb_addr, "0.0.0.0") == 0))
-				report(c, KEY_GDB, SEV_ERROR, EXIT_CONFIG, "gdb port %u is also "
-				       "the host port of forward tcp:%s:%u-%u: choose another",
-				       cfg->gdb_port, f->host_addr, f->host_port, f->guest_port);
-		}
-
+		check_gdb_clash(c);
 		check_listen(c, KEY_GDB, what, cfg->gdb_addr, cfg->gdb_port, SOCK_STREAM);
 		free(what);
 		diag_info(c->d, "gdb: stub on %s:%u (gdb: target remote %s:%u)%s", cfg->gdb_addr,
@@ -574,48 +588,48 @@ static void check_accel(struct check *c)
 	char why[512];
 
 	if (c->cfg->accel == ACCEL_TCG) {
-		c->cfg->accel_use = ACCEL_TCG;
+		c->plan->accel = ACCEL_TCG;
 		diag_info(c->d, "accel: tcg (software emulation), as configured");
 		return;
 	}
 	host_probe_kvm(c->env, &probe);
 	kvm_problem(c->env, &probe, why, sizeof(why));
 	if (probe.state == KVM_USABLE) {
-		c->cfg->accel_use = ACCEL_KVM;
+		c->plan->accel = ACCEL_KVM;
 		diag_info(c->d, "accel: kvm (%s)", why);
 		return;
 	}
 	if (c->cfg->accel == ACCEL_AUTO) {
-		c->cfg->accel_use = ACCEL_TCG;
+		c->plan->accel = ACCEL_TCG;
 		report(c, KEY_ACCEL, SEV_WARN, 0, "accel auto: using tcg (software emulation, slower): %s",
 			 why);
 		return;
 	}
-	c->cfg->accel_use = ACCEL_KVM;
+	c->plan->accel = ACCEL_KVM;
 	report(c, KEY_ACCEL, SEV_HOST, EXIT_UNAVAILABLE, "accel kvm%s: %s; %s",
 	       c->cfg->s[KEY_ACCEL].set ? "" : " (the default)", why, kvm_fix(&probe));
 }
 
 static void check_qemu(struct check *c)
 {
-	char *found = host_find_program(c->cfg->qemu);
+	char *found = host_find_program(c->plan->qemu);
 
 	if (found) {
 		diag_info(c->d, "qemu: %s", found);
 		free(found);
 		return;
 	}
-	if (strchr(c->cfg->qemu, '/'))
-		report(c, KEY_QEMU, SEV_HOST, EXIT_UNAVAILABLE, "QEMU '%s' %s", c->cfg->qemu,
+	if (strchr(c->plan->qemu, '/'))
+		report(c, KEY_QEMU, SEV_HOST, EXIT_UNAVAILABLE, "QEMU '%s' %s", c->plan->qemu,
 			 errno == ENOENT ? "does not exist" : "is not executable");
 	else
 		report(c, KEY_QEMU, SEV_HOST, EXIT_UNAVAILABLE, "QEMU '%s' not found in PATH; "
-		       "install it: sudo apt-get install qemu-system-x86", c->cfg->qemu);
+		       "install it: sudo apt-get install qemu-system-x86", c->plan->qemu);
 }
 
 static void check_cmdline(struct check *c)
 {
-	char *cmdline = kernel_cmdline(c->cfg);
+	char *cmdline = kernel_cmdline(c->plan);
 	char *console = cmdline_param(c->cfg->append, "console");
 	size_t len = strlen(cmdline);
 
@@ -627,12 +641,12 @@ static void check_cmdline(struct check *c)
 		report(c, KEY_APPEND, SEV_WARN, 0, "console=%s names a virtio console, but this VM has "
 			 "none: its serial port is ttyS0 (use console=ttyS0)", console);
 	}
-	if (c->cfg->serial == SERIAL_NONE && !console)
+	if (c->plan->serial == SERIAL_NONE && !console)
 		diag_info(c->d, "serial none: the guest's console goes nowhere");
 	diag_info(c->d, "kernel command line: %s%s%s%s", cmdline,
-		  cmdline_adds_root(c->cfg) ? " (added root=/dev/vda: the rootfs)" : "",
-		  cmdline_adds_console(c->cfg) ? " (added console=ttyS0: the serial port)" : "",
-		  cmdline_adds_nokaslr(c->cfg) ? " (added nokaslr: gdb, so symbols match "
+		  cmdline_adds_root(c->plan) ? " (added root=/dev/vda: the rootfs)" : "",
+		  cmdline_adds_console(c->plan) ? " (added console=ttyS0: the serial port)" : "",
+		  cmdline_adds_nokaslr(c->plan) ? " (added nokaslr: gdb, so symbols match "
 		  "addresses)" : "");
 	free(console);
 	free(cmdline);
@@ -681,24 +695,37 @@ static void canonical_dir(char **path)
 	free(dir);
 }
 
-unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
-			 const struct host_env *env, struct diag *d)
+unsigned config_validate(const struct vm_config *cfg, enum validate_mode mode,
+			 const struct host_env *env, struct diag *d, struct vm_plan *plan)
 {
-	struct check c = { cfg, mode, env, d };
+	struct check c = { cfg, plan, mode, env, d };
 	unsigned first = d->errors;
+	size_t i;
 
-	canonical_dir(&cfg->kernel);
-	canonical_dir(&cfg->rootfs);
-	canonical_dir(&cfg->initrd);
-	canonical_dir(&cfg->serial_path);
-	canonical_dir(&cfg->serial_log);
-	if (strchr(cfg->qemu, '/'))
-		canonical_dir(&cfg->qemu);
+	plan_init(plan, cfg);
+	if (mode == VALIDATE_TEST) {
+		/* The console is a private socket, made when the run starts. */
+		plan->serial = SERIAL_SOCKET;
+		plan_set(&plan->serial_path, NULL);
+		plan_set(&plan->serial_log, NULL);
+		for (i = 0; !cfg->s[KEY_SNAPSHOT].set && i < plan->ndisks; i++)
+			plan->disks[i].snapshot = 1;
+		c.mode = VALIDATE_STRICT;
+	}
+	canonical_dir(&plan->kernel);
+	canonical_dir(&plan->initrd);
+	for (i = 0; i < plan->ndisks; i++)
+		canonical_dir(&plan->disks[i].path);
+	canonical_dir(&plan->serial_path);
+	canonical_dir(&plan->serial_log);
+	if (strchr(plan->qemu, '/'))
+		canonical_dir(&plan->qemu);
 
 	check_kernel(&c);
 	check_initrd(&c);
-	check_rootfs(&c);
-	check_serial(&c);
+	check_disks(&c);
+	if (mode != VALIDATE_TEST)
+		check_serial(&c);
 	check_net(&c);
 	check_debug(&c);
 	check_cmdline(&c);
@@ -706,5 +733,17 @@ unsigned config_validate(struct vm_config *cfg, enum validate_mode mode,
 	check_memory(&c);
 	check_qemu(&c);
 	check_accel(&c);
+	return d->errors - first;
+}
+
+unsigned validate_rules(const struct vm_config *cfg, struct vm_plan *plan, struct diag *d)
+{
+	struct check c = { cfg, plan, VALIDATE_STRICT, NULL, d };
+	unsigned first = d->errors;
+
+	check_net_keys(&c);
+	check_gdb_clash(&c);
+	check_cmdline(&c);
+	check_machine(&c);
 	return d->errors - first;
 }

@@ -29,30 +29,34 @@ int main(int argc, char **argv)
 	FILE *null = fopen("/dev/null", "w");
 	long i, n = argc > 2 ? atol(argv[2]) : 10000;
 	double t0, secs;
+	struct strvec tcg = STRVEC_INIT;
 
 	if (argc < 2 || n < 1 || !null || !getcwd(cwd, sizeof(cwd))) {
 		fputs("usage: bench-launch CONFIG [N]\n", stderr);
 		return 64;
 	}
 	host_env_from_environment(&env);
+	strvec_push(&tcg, "accel=tcg");
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		struct qemu_cmd cmd = QEMU_CMD_INIT;
 		struct vm_config cfg;
+		struct vm_plan plan;
 		struct diag d;
 
 		diag_init(&d, null);
-		config_init(&cfg, argv[1], cwd);
-		if (config_parse_file(&cfg, &d) || config_override(&cfg, "accel=tcg", cwd, &d) ||
-		    config_finish(&cfg, &d) || config_validate(&cfg, VALIDATE_PRINT, &env, &d)) {
+		if (config_load(&cfg, argv[1], &tcg, cwd, &d) ||
+		    config_validate(&cfg, VALIDATE_PRINT, &env, &d, &plan) ||
+		    qemu_cmd_build(&plan, &cmd) < 0) {
 			fprintf(stderr, "bench-launch: %s does not validate\n", argv[1]);
 			return 65;
 		}
-		qemu_cmd_build(&cfg, &cmd);
 		qemu_cmd_free(&cmd);
+		plan_free(&plan);
 		config_free(&cfg);
 	}
 	secs = now() - t0;
+	strvec_clear(&tcg);
 	printf("parse+validate+build, in-process, mean of %ld: %.1f us\n", n, secs / (double)n * 1e6);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * is pure downstream of it (finish, the kernel command line, the argv
  * builder, print), and the same bytes as a kernel and a disk header.
  * Validation's host checks are left out: they would open whatever paths
- * the fuzzer invents; its pure cross-key rules are in plan.h.
+ * the fuzzer invents; its pure cross-key rules decide (render.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "imagefmt.h"
-#include "plan.h"
+#include "render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

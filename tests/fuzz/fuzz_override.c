@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "plan.h"
+#include "render.h"
 #include "xalloc.h"
 
 #define MAX_OVERRIDES 32

@@ -7,6 +7,9 @@
 #include "unit.h"
 #include "xalloc.h"
 
+/* The plan of the config being tested, as the config says (no host checks). */
+static struct vm_plan plan;
+
 static void load(struct vm_config *cfg, const char *text)
 {
 	struct diag d;
@@ -17,16 +20,24 @@ static void load(struct vm_config *cfg, const char *text)
 	CHECK(config_parse_buffer(cfg, text, strlen(text), &d) == 0);
 	CHECK(config_finish(cfg, &d) == 0);
 	fclose(f);
+	plan_init(&plan, cfg);
 }
 
-/* The argv as one string, arguments separated by '|'. */
+static void done(struct vm_config *cfg)
+{
+	plan_free(&plan);
+	config_free(cfg);
+}
+
+/* The argv of the plan as one string, arguments separated by '|'. */
 static char *joined(const struct vm_config *cfg)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	qemu_cmd_build(cfg, &cmd);
+	CHECK(plan.cfg == cfg);
+	qemu_cmd_build(&plan, &cmd);
 	for (i = 0; i < cmd.argv.n; i++)
 		sb_addf(&sb, "%s%s", i ? "|" : "", cmd.argv.v[i]);
 	CHECK(cmd.argv.v[cmd.argv.n] == NULL);
@@ -51,7 +62,7 @@ static void test_lab(void)
 		  "logfile=/vm/serial.socket.log|"
 		  "-append|root=/dev/vda loglevel=15 console=ttyS0");
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_microvm_tcg(void)
@@ -61,14 +72,14 @@ static void test_microvm_tcg(void)
 
 	load(&cfg, "kernel=k\nrootfs=r\nmachine=microvm\naccel=tcg\nserial=none\ncpus=1\nmemory=1G\n"
 		   "initrd=i\nname=mini\n");
-	cfg.accel_use = ACCEL_TCG;
+	plan.accel = ACCEL_TCG;
 	s = joined(&cfg);
 	CHECK_STR(s, "qemu-system-x86_64|-name|mini|-accel|tcg|-cpu|max|-machine|microvm,acpi=off|-no-reboot|"
 		  "-m|1024M|-nodefaults|-display|none|-kernel|/vm/k|-initrd|/vm/i|"
 		  "-device|virtio-blk-device,drive=rootfs|"
 		  "-blockdev|driver=file,node-name=rootfs,filename=/vm/r|-append|root=/dev/vda");
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_comma_escaping(void)
@@ -82,7 +93,7 @@ static void test_comma_escaping(void)
 	CHECK(strstr(s, "filename=/vm/disk,,format=qcow2.img|") != NULL);
 	CHECK(strstr(s, "path=/vm/s,,server=off,server=on,wait=off,logfile=/vm/s,,server=off.log|") != NULL);
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_smp(void)
@@ -94,7 +105,7 @@ static void test_smp(void)
 	s = joined(&cfg);
 	CHECK(strstr(s, "|-m|256M|-smp|4|-nodefaults|") != NULL);
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_block_device(void)
@@ -103,11 +114,11 @@ static void test_block_device(void)
 	char *s;
 
 	load(&cfg, "kernel=k\nrootfs=/dev/vdb\n");
-	cfg.rootfs_is_device = 1;
+	plan.disks[0].is_device = 1;
 	s = joined(&cfg);
 	CHECK(strstr(s, "|-blockdev|driver=host_device,node-name=rootfs,filename=/dev/vdb|") != NULL);
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_stdio_serial(void)
@@ -122,7 +133,7 @@ static void test_stdio_serial(void)
 		      "-append|console=ttyS0") != NULL);
 	CHECK(strstr(s, "root=") == NULL);
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_cmdline(void)
@@ -147,10 +158,10 @@ static void test_cmdline(void)
 		char *s;
 
 		load(&cfg, cases[i].conf);
-		s = kernel_cmdline(&cfg);
+		s = kernel_cmdline(&plan);
 		CHECK_STR(s, cases[i].want);
 		free(s);
-		config_free(&cfg);
+		done(&cfg);
 	}
 }
 
@@ -186,7 +197,7 @@ static void test_net(void)
 		CHECK(strstr(s, cases[i].want) != NULL);
 		free(s);
 		free(conf);
-		config_free(&cfg);
+		done(&cfg);
 	}
 }
 
@@ -197,11 +208,11 @@ static void test_not_linux(void)
 	char *s;
 
 	load(&cfg, "kernel=k\nrootfs=r\ngdb=1234\nappend=\"hello exit=3\"\n");
-	cfg.kernel_os = KERNEL_OS_OTHER;
-	s = kernel_cmdline(&cfg);
+	plan.kernel_os = KERNEL_OS_OTHER;
+	s = kernel_cmdline(&plan);
 	CHECK_STR(s, "hello exit=3");
 	free(s);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 static void test_print_lines(void)
@@ -213,8 +224,8 @@ static void test_print_lines(void)
 	FILE *f = open_memstream(&out, &len);
 
 	load(&cfg, "kernel=/a b/k\nserial=none\nappend=\"it's\"\n");
-	cfg.accel_use = ACCEL_TCG;
-	qemu_cmd_build(&cfg, &cmd);
+	plan.accel = ACCEL_TCG;
+	qemu_cmd_build(&plan, &cmd);
 	launch_print(&cmd, f);
 	fclose(f);
 	CHECK_STR(out, "qemu-system-x86_64 \\\n    -name vm \\\n    -accel tcg -cpu max \\\n"
@@ -222,7 +233,7 @@ static void test_print_lines(void)
 		  "    -append 'it'\\''s'\n");
 	free(out);
 	qemu_cmd_free(&cmd);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 /* A plan validation refuses is refused by the builder too, never half-built. */
@@ -232,21 +243,21 @@ static void test_refuses_unrenderable(void)
 	struct vm_config cfg;
 
 	load(&cfg, "kernel=k\nnet=e1000\nnet_backend=tap\n");
-	CHECK(qemu_cmd_build(&cfg, &cmd) == -1);
+	CHECK(qemu_cmd_build(&plan, &cmd) == -1);
 	CHECK_STR(cmd.error, "net_backend tap without net_tap");
 	CHECK(cmd.argv.n == 0);
 	qemu_cmd_free(&cmd);
-	config_free(&cfg);
+	done(&cfg);
 	load(&cfg, "kernel=k\nnet=virtio\nnet_backend=tap\nnet_tap=tap0\nforward=2222-22\n");
-	CHECK(qemu_cmd_build(&cfg, &cmd) == -1);
+	CHECK(qemu_cmd_build(&plan, &cmd) == -1);
 	CHECK(cmd.error && strstr(cmd.error, "forward") != NULL);
 	qemu_cmd_free(&cmd);
-	config_free(&cfg);
+	done(&cfg);
 	load(&cfg, "kernel=k\nnet=virtio\nnet_backend=tap\nnet_tap=tap0\n");
-	CHECK(qemu_cmd_build(&cfg, &cmd) == 0);
+	CHECK(qemu_cmd_build(&plan, &cmd) == 0);
 	CHECK(cmd.error == NULL);
 	qemu_cmd_free(&cmd);
-	config_free(&cfg);
+	done(&cfg);
 }
 
 const struct unit_case argv_cases[] = {

@@ -1,0 +1,56 @@
+/*
+ * The plan: what validation made of a config.  The config says what the
+ * file and -o say; the plan is what vmlaunch will do: resolved paths, the
+ * accelerator (never "auto"), what the kernel is, the disks with their
+ * formats, and the runtime artefacts a command adds before it starts QEMU
+ * (overlays, the boot log's descriptor, a private console).  Validation
+ * reads the config and writes the plan; nothing writes the config.
+ *
+ *   config (config.h) --validate.h--> plan --devices.h--> devices
+ *   --qemu_argv.h--> QEMU's argv
+ */
+#ifndef VMLAUNCH_PLAN_H
+#define VMLAUNCH_PLAN_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* What validation found the kernel to be: Linux gets root= and console=. */
+enum kernel_os { KERNEL_OS_LINUX, KERNEL_OS_OTHER };
+
+/* A disk of the VM, as QEMU will open it. */
+struct plan_disk {
+	char *id;               /* node and device id: "rootfs" */
+	char *path;             /* absolute */
+	int is_device;          /* a block device: QEMU's host_device driver */
+	int snapshot;           /* writes go to a throw-away overlay */
+	char *overlay;          /* that overlay once made (/proc/self/fd/N), or NULL */
+	enum cfg_key key;       /* the key it came from, for messages */
+};
+
+struct vm_plan {
+	const struct vm_config *cfg;
+	char *kernel;           /* absolute, directories resolved */
+	char *initrd;           /* or NULL */
+	char *qemu;             /* program name, or absolute path */
+	enum accel accel;       /* kvm or tcg */
+	enum kernel_os kernel_os;
+	struct plan_disk *disks;    /* the rootfs first, when there is one */
+	size_t ndisks;
+	int has_rootfs;
+	enum serial_mode serial;
+	char *serial_path;      /* the socket, when serial is one */
+	char *serial_log;       /* QEMU's logfile=: a path, or /proc/self/fd/N */
+	int serial_wait;        /* QEMU waits for the console before the guest starts */
+	char *monitor_path;     /* supervised runs: an HMP monitor socket */
+};
+
+/* The plan as the config says, before any look at the host. */
+void plan_init(struct vm_plan *p, const struct vm_config *cfg);
+void plan_free(struct vm_plan *p);
+
+/* Replace *DST with S (owned). */
+void plan_set(char **dst, char *s);
+
+#endif
