@@ -31,8 +31,9 @@
 #define TIMEOUT_MAX 999999999L   /* seconds: nine digits keep the ms arithmetic safe */
 
 static const char console_usage[] =
-	"usage: vmlaunch console [--replay] [--timeout SECONDS] SOCKET|CONFIG\n"
+	"usage: vmlaunch console [--replay] [--timeout SECONDS] [-o KEY=VALUE]... SOCKET|CONFIG\n"
 	"  attach to a VM's serial socket (or the socket CONFIG's 'serial' names)\n"
+	"  -o KEY=VALUE      set a key of CONFIG (e.g. -o serial=PATH)\n"
 	"  --replay          first print SOCKET.log, what the guest printed so far\n"
 	"                    (also once the VM has exited)\n"
 	"  --timeout SECONDS end the session after SECONDS (exit 124)\n"
@@ -41,6 +42,7 @@ static const char console_usage[] =
 	"guest has been quiet for 2 s.\n";
 
 struct console_opts {
+	struct strvec overrides;  /* -o KEY=VALUE for a CONFIG */
 	int replay;
 	long timeout;          /* seconds; 0: none */
 	const char *target;    /* SOCKET or CONFIG, as given */
@@ -290,6 +292,12 @@ static int parse_options(int argc, char **argv, struct console_opts *o, struct d
 			options_done = 1;
 		} else if (strcmp(a, "--replay") == 0) {
 			o->replay = 1;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			const char *kv = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
+
+			if (!kv)
+				return usage_error(d, "option -o needs KEY=VALUE");
+			strvec_push(&o->overrides, kv);
 		} else if (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0) {
 			const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
 
@@ -341,7 +349,8 @@ static int log_exists(const char *sock)
 }
 
 /* The socket a config's 'serial' names; it need not exist yet (connect says). */
-static int socket_from_config(const char *file, char **sock_path, struct diag *d)
+static int socket_from_config(const char *file, const struct strvec *overrides,
+			      char **sock_path, struct diag *d)
 {
 	struct origin at = { file, 0 };
 	struct vm_config cfg;
@@ -354,11 +363,8 @@ static int socket_from_config(const char *file, char **sock_path, struct diag *d
 			   strerror(errno));
 		return EXIT_OSERR;
 	}
-	config_init(&cfg, file, cwd);
-	if (config_parse_file(&cfg, d)) {
+	if (config_load(&cfg, file, overrides, cwd, d)) {
 		diag_error(d, &at, EXIT_CONFIG, "not a socket, so it was read as a config file");
-		status = d->status;
-	} else if (config_finish(&cfg, d)) {
 		status = d->status;
 	} else if (cfg.serial != SERIAL_SOCKET) {
 		diag_error(d, &at, EXIT_CONFIG, "serial is %s, not a socket: nothing to attach to",
@@ -381,7 +387,8 @@ static int socket_from_config(const char *file, char **sock_path, struct diag *d
  * gone is still a target when its boot log is there: the log of a VM that
  * exited (or crashed) is worth showing.
  */
-static int resolve_target(const char *path, int replay, char **sock_path, struct diag *d)
+static int resolve_target(const char *path, int replay, const struct strvec *overrides,
+			  char **sock_path, struct diag *d)
 {
 	struct origin at = { path, 0 };
 	struct stat st;
@@ -402,7 +409,7 @@ static int resolve_target(const char *path, int replay, char **sock_path, struct
 		return 0;
 	}
 	if (S_ISREG(st.st_mode))
-		return socket_from_config(path, sock_path, d);
+		return socket_from_config(path, overrides, sock_path, d);
 	diag_error(d, &at, EXIT_NOINPUT, "is %s, not a socket or config file",
 		   file_kind(st.st_mode));
 	return EXIT_NOINPUT;
@@ -956,9 +963,11 @@ int console_main(int argc, char **argv, struct diag *d)
 	int status, shown = 0;
 
 	status = parse_options(argc, argv, &o, d);
-	if (status >= 0)
+	if (status >= 0) {
+		strvec_clear(&o.overrides);
 		return status;
-	status = resolve_target(o.target, o.replay, &sock_path, d);
+	}
+	status = resolve_target(o.target, o.replay, &o.overrides, &sock_path, d);
 	if (status)
 		goto out;
 	if (session_open(&s, &o, sock_path, d) < 0)
@@ -979,6 +988,7 @@ int console_main(int argc, char **argv, struct diag *d)
 	}
 	session_close(&s);
 out:
+	strvec_clear(&o.overrides);
 	free(sock_path);
 	return status;
 }
