@@ -445,8 +445,14 @@ static int run_dir_open(struct run *r, const struct where *w)
 		return -1;
 	}
 	r->dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (r->dirfd < 0)
+	if (r->dirfd < 0) {
+		/* Out of descriptors: the new, empty directory has no lock to be cleaned by. */
+		int saved = errno;
+
+		unlinkat(w->tmpfd, base_name(r->dir), AT_REMOVEDIR);
+		errno = saved;
 		return -1;
+	}
 	if (fstat(r->dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
 		errno = EPERM;
 		return -1;
