@@ -7,6 +7,8 @@
 #ifndef VMLAUNCH_SMOKE_H
 #define VMLAUNCH_SMOKE_H
 
+#include <stdio.h>
+
 #include "diag.h"
 #include "host.h"
 #include "strbuf.h"
@@ -25,6 +27,8 @@ struct smoke_result {
 };
 
 int junit_write(const char *path, const struct smoke_result *results, int n);
+/* The same into F, which it closes; -1 when a write or the close failed. */
+int junit_write_file(FILE *f, const struct smoke_result *results, int n);
 
 /*
  * TEXT[0..N) as XML 1.0 character data (or an attribute value), appended to

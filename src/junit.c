@@ -97,11 +97,15 @@ static void xml_text(FILE *f, const char *s)
 int junit_write(const char *path, const struct smoke_result *results, int n)
 {
 	FILE *f = fopen(path, "w");
+
+	return f ? junit_write_file(f, results, n) : -1;
+}
+
+int junit_write_file(FILE *f, const struct smoke_result *results, int n)
+{
 	double total = 0;
 	int i, tests = 0, failures = 0;
 
-	if (!f)
-		return -1;
 	for (i = 0; i < n; i++) {
 		tests += results[i].config != NULL;
 		total += results[i].seconds;

@@ -62,6 +62,8 @@ struct options {
 	unsigned jobs;
 	const char *transcript;
 	const char *junit;
+	int transcript_fd, junit_fd;   /* opened before any signal is blocked */
+	int transcript_lost;           /* a reader that does not keep up */
 	struct strvec overrides;
 	char **configs;
 	int nconfigs;
@@ -184,6 +186,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 	int i, sends = 0, options_done = 0, r;
 
 	memset(o, 0, sizeof(*o));
+	o->transcript_fd = o->junit_fd = -1;
 	o->timeout = 60;
 	o->jobs = 1;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
@@ -741,37 +744,65 @@ static void report(struct run *r, struct smoke_result *res)
 	res->seconds = r->seconds;
 }
 
+/*
+ * Write to an output opened without blocking (a FIFO's reader may stall):
+ * wait a second for room, then give up on what is left.
+ */
+static int write_out(int fd, const char *p, size_t n)
+{
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EAGAIN && poll(&pfd, 1, 1000) > 0) {
+			continue;
+		} else if (!(w < 0 && errno == EINTR)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The run's console, as QEMU logged it, appended to --transcript. */
-static void append_transcript(const struct options *o, const struct run *r, int header)
+static void append_transcript(struct options *o, const struct run *r, int header)
 {
 	char buf[65536];
-	int in = -1, last = '\n';
+	int in = -1, last = '\n', bad = 0;
 	ssize_t n;
-	FILE *f;
 
-	if (!o->transcript)
+	if (o->transcript_fd < 0 || o->transcript_lost)
 		return;
-	f = fopen(o->transcript, "a");
-	if (!f)
-		return;
-	if (header)
-		fprintf(f, "==> %s <==\n", r->config);
+	if (header) {
+		char *h = xasprintf("==> %s <==\n", r->config);
+
+		bad |= write_out(o->transcript_fd, h, strlen(h));
+		free(h);
+	}
 	if (r->dirfd >= 0)
 		in = openat(r->dirfd, "serial.sock.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	while (in >= 0 && ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
+	while (!bad && in >= 0 && ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		if (n <= 0)
 			continue;
-		fwrite(buf, 1, (size_t)n, f);
+		bad |= write_out(o->transcript_fd, buf, (size_t)n);
 		last = buf[n - 1];
 	}
 	if (in >= 0)
 		close(in);
-	if (last != '\n')
-		fputc('\n', f);   /* the next header on a line of its own */
-	fclose(f);
+	if (!bad && last != '\n')
+		bad |= write_out(o->transcript_fd, "\n", 1);   /* the next header on a line of its own */
+	if (bad) {
+		o->transcript_lost = 1;
+		fprintf(stderr, "vmlaunch: test: cannot write the transcript %s: %s; the rest "
+			"of it is lost\n", o->transcript, errno == EAGAIN ?
+			"nobody reads it" : strerror(errno));
+	}
 }
 
-static void finish(struct run *r, const struct options *o, const struct where *w,
+static void finish(struct run *r, struct options *o, const struct where *w,
 		   struct smoke_result *res, int nruns)
 {
 	r->seconds = now_seconds() - r->start;
@@ -842,7 +873,7 @@ static int poll_setup(struct jobs *j, int sigfd)
 }
 
 /* Stop every running job at once (the grace periods overlap), then report each. */
-static void stop_all(struct jobs *j, const struct options *o, const struct where *w,
+static void stop_all(struct jobs *j, struct options *o, const struct where *w,
 		     struct run *runs, struct smoke_result *results, int nruns, int sig)
 {
 	struct child **cs = xcalloc(j->n + 1, sizeof(*cs));
@@ -871,7 +902,7 @@ static void stop_all(struct jobs *j, const struct options *o, const struct where
 
 /* Start jobs up to -j; a run that cannot start is reported at once. */
 static int fill_jobs(struct jobs *j, struct run *runs, int nruns, int *next, int *done,
-		     const struct options *o, const struct where *w, struct smoke_result *results,
+		     struct options *o, const struct where *w, struct smoke_result *results,
 		     int sigfd)
 {
 	int sig = 0;
@@ -889,7 +920,7 @@ static int fill_jobs(struct jobs *j, struct run *runs, int nruns, int *next, int
 	return sig;
 }
 
-static int loop(struct run *runs, int nruns, const struct options *o, const struct where *w,
+static int loop(struct run *runs, int nruns, struct options *o, const struct where *w,
 		struct smoke_result *results, int sigfd, struct diag *d)
 {
 	struct jobs j;
@@ -969,20 +1000,39 @@ static int prepare_all(struct run *runs, const struct options *o, const char *cw
 	return status;
 }
 
-static int truncate_transcript(const struct options *o, struct diag *d)
+/*
+ * --transcript and --junit, opened (and truncated) before any signal is
+ * blocked and without blocking: a FIFO nobody reads is an error now, not
+ * a hang later.
+ */
+static int open_output(const char *path, int *fd, struct diag *d)
 {
-	FILE *t;
-
-	if (!o->transcript)
+	if (!path)
 		return 0;
-	t = fopen(o->transcript, "w");   /* runs append to it */
-	if (!t) {
-		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o->transcript,
-			   strerror(errno));
-		return d->status;
-	}
-	fclose(t);
-	return 0;
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+	if (*fd >= 0)
+		return 0;
+	diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", path,
+		   errno == ENXIO ? "it is a FIFO that nobody reads" : strerror(errno));
+	return -1;
+}
+
+static void write_junit(struct options *o, const struct smoke_result *results, struct diag *d)
+{
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (o->junit_fd < 0)
+		return;
+	f = open_memstream(&xml, &len);
+	if (!f || junit_write_file(f, results, o->nconfigs) < 0 ||
+	    write_out(o->junit_fd, xml, len) < 0)
+		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o->junit,
+			   errno == EAGAIN ? "nobody reads it" : strerror(errno));
+	free(xml);
+	close(o->junit_fd);
+	o->junit_fd = -1;
 }
 
 /* 71 when a run could not be set up, else 1 for a failure, 124 for a timeout. */
@@ -1017,6 +1067,9 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 	runs = xcalloc((size_t)o.nconfigs, sizeof(*runs));
 	results = xcalloc((size_t)o.nconfigs, sizeof(*results));
 	status = prepare_all(runs, &o, cwd, &w, env, d);
+	if (!status && (open_output(o.transcript, &o.transcript_fd, d) < 0 ||
+			open_output(o.junit, &o.junit_fd, d) < 0))
+		status = d->status;
 	if (status)
 		goto out;   /* nothing was created or started */
 	/* A guest that hangs up, or a closed stdout, is an error to report, not a death. */
@@ -1030,12 +1083,8 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 		goto out;
 	}
 	clean_stale_runs(&w, d);
-	status = truncate_transcript(&o, d);
-	if (status)
-		goto out;
 	status = loop(runs, o.nconfigs, &o, &w, results, sigfd, d);
-	if (o.junit && junit_write(o.junit, results, o.nconfigs) < 0)
-		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", o.junit, strerror(errno));
+	write_junit(&o, results, d);
 	if (!status)
 		status = final_status(runs, o.nconfigs, d);
 out:
@@ -1051,6 +1100,10 @@ out:
 		close(sigfd);
 	if (w.tmpfd >= 0)
 		close(w.tmpfd);
+	if (o.transcript_fd >= 0)
+		close(o.transcript_fd);
+	if (o.junit_fd >= 0)
+		close(o.junit_fd);
 	free(runs);
 	free(results);
 	free_options(&o);
