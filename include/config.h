@@ -36,6 +36,8 @@ enum cfg_key {
 	KEY_GDB,
 	KEY_GDB_WAIT,
 	KEY_DEBUG_EXIT,
+	KEY_DISK,
+	KEY_SHARE,
 	KEY__COUNT
 };
 
@@ -45,6 +47,8 @@ enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_SOCKET };
 enum net_model { NET_NONE, NET_VIRTIO, NET_E1000 };
 enum net_backend { NETBE_USER, NETBE_TAP };
 enum fwd_proto { FWD_TCP, FWD_UDP };
+/* A disk's format: given with format=, or from its name (.qcow2; else raw). */
+enum disk_format { FORMAT_RAW, FORMAT_QCOW2 };
 
 /* One "forward" rule: HOSTADDR:HOSTPORT on the host to GUESTPORT in the guest. */
 struct forward {
@@ -63,6 +67,25 @@ struct forward {
 #define CONFIG_FORWARDS_MAX 64
 #define CONFIG_TAP_NAME_MAX 15        /* IFNAMSIZ - 1 */
 #define CONFIG_DISKS_MAX 24           /* rootfs and disk keys: PCI slots, vda..vdx */
+#define CONFIG_SHARES_MAX 16
+#define CONFIG_TAG_MAX 31             /* a 9p mount tag, also a directory name in the guest */
+
+/* A disk as the config gives it: "PATH [format=raw|qcow2] [ro]". */
+struct cfg_disk {
+	char *path;             /* absolute */
+	enum disk_format format;
+	int format_given;       /* format= was written (else: from the name) */
+	int ro;                 /* read-only to QEMU and to the guest */
+	struct origin origin;
+};
+
+/* A shared folder: "HOSTDIR [tag=TAG] [rw]". */
+struct cfg_share {
+	char *path;             /* absolute */
+	char *tag;              /* given, or NULL: from the directory's name */
+	int rw;                 /* read-only unless rw */
+	struct origin origin;
+};
 
 struct cfg_setting {
 	char *text;             /* the value as written (quotes removed) */
@@ -78,6 +101,7 @@ struct vm_config {
 	/* Typed values, filled from s[] (given or default). */
 	char *kernel;           /* absolute path */
 	char *rootfs;           /* absolute path or NULL */
+	struct cfg_disk rootfs_disk;    /* its options (path: rootfs) */
 	char *initrd;           /* absolute path or NULL */
 	uint64_t memory_mib;
 	unsigned cpus;
@@ -99,6 +123,10 @@ struct vm_config {
 	unsigned gdb_port;
 	int gdb_wait;           /* start paused until the debugger continues */
 	int debug_exit;         /* isa-debug-exit: the guest's exit status is ours */
+	struct cfg_disk *disks; /* "disk" keys, in file order, then -o */
+	size_t ndisks;
+	struct cfg_share *shares;
+	size_t nshares;
 
 	struct strvec owned;    /* strings that origins point into */
 };
@@ -109,9 +137,16 @@ struct cfg_key_info {
 	const char *def;        /* default as text; NULL: none */
 	const char *help;
 	int empty_ok;           /* an empty value is meaningful */
+	int repeatable;         /* each occurrence adds one; -o adds one too */
 	/* Store VALUE (relative paths from BASE), or explain in WHY and fail. */
 	int (*set)(struct vm_config *cfg, const char *value, const char *base,
 		   struct strbuf *why);
+	/*
+	 * Keys whose value is "PATH [OPTION]...": the path and the option words
+	 * apart, and where the occurrence is.  Used instead of set when not NULL.
+	 */
+	int (*set_opts)(struct vm_config *cfg, const char *path, const char *opts,
+			const char *base, const struct origin *at, struct strbuf *why);
 };
 
 extern const struct cfg_key_info cfg_keys[KEY__COUNT];
@@ -162,5 +197,9 @@ size_t edit_distance(const char *a, const char *b);
 const char *accel_name(enum accel a);
 const char *machine_name(enum machine m);
 const char *forward_proto_name(enum fwd_proto p);
+const char *disk_format_name(enum disk_format f);
+
+/* Is TAG[0..N) a valid 9p mount tag (also a directory name in the guest)? */
+int config_tag_ok(const char *tag, size_t n);
 
 #endif

@@ -15,6 +15,7 @@ enum dev_kind {
 	DEV_DISK,        /* virtio-blk on a block node */
 	DEV_SERIAL,      /* isa-serial on a chardev: socket or the terminal */
 	DEV_NIC,         /* virtio-net or e1000 on a netdev */
+	DEV_SHARE,       /* virtio-9p on an fsdev: a host directory */
 	DEV_DEBUG_EXIT,  /* isa-debug-exit: the guest's status ends QEMU */
 	DEV_GDB,         /* QEMU's gdb stub */
 	DEV_MONITOR,     /* an HMP monitor socket, for supervised runs */
@@ -28,6 +29,7 @@ struct device {
 	int mmio;                /* virtio on microvm's MMIO transports, not PCI */
 	union {
 		const struct plan_disk *disk;
+		const struct plan_share *share;
 		struct {
 			enum serial_mode mode;   /* SERIAL_SOCKET or SERIAL_STDIO */
 			const char *path, *log;  /* socket: its path, QEMU's logfile= or NULL */

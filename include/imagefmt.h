@@ -67,6 +67,23 @@ enum disk_kind {
 enum disk_kind disk_identify(const unsigned char *buf, size_t len);
 const char *disk_kind_name(enum disk_kind kind);
 
+/* What a qcow2 header says (version 2 or 3). */
+struct qcow2_info {
+	unsigned version;
+	uint64_t size;              /* the guest's disk size in bytes */
+	uint64_t backing_offset;    /* where its backing file's name is; 0: none */
+	uint32_t backing_len;       /* that name's length (at most 1023) */
+	char backing_format[16];    /* from the header extension, or "" */
+};
+
+/*
+ * Read a qcow2 header from the first LEN bytes of an image.  Returns 0, or
+ * -1 with the reason in WHY (not qcow2, an unknown version, a backing name
+ * too long).
+ */
+int qcow2_parse(const unsigned char *buf, size_t len, struct qcow2_info *info,
+		char *why, size_t whylen);
+
 /* A hint about what a file that is not a kernel looks like, or NULL. */
 const char *magic_hint(const unsigned char *buf, size_t len);
 

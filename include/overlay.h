@@ -20,9 +20,10 @@ int qcow2_write_empty(int fd, uint64_t virtual_size);
 int overlay_create(const char *dir, uint64_t virtual_size);
 
 /*
- * The same, sized for the disk BASE (a file or a block device).  Returns
+ * The same, sized for the disk BASE (a file or a block device), or SIZE
+ * bytes when not 0 (a qcow2 image: its guest size, not the file's).  Returns
  * the descriptor, or -1 with the reason in WHY (a static string) and errno.
  */
-int overlay_create_for(const char *dir, const char *base, const char **why);
+int overlay_create_for(const char *dir, const char *base, uint64_t size, const char **why);
 
 #endif

@@ -19,14 +19,37 @@
 /* What validation found the kernel to be: Linux gets root= and console=. */
 enum kernel_os { KERNEL_OS_LINUX, KERNEL_OS_OTHER };
 
+/* A file under a qcow2 disk (its backing chain), read-only to QEMU. */
+struct plan_backing {
+	char *path;
+	enum disk_format format;
+};
+
+#define PLAN_BACKING_MAX 16
+
 /* A disk of the VM, as QEMU will open it. */
 struct plan_disk {
-	char *id;               /* node and device id: "rootfs" */
+	char *id;               /* node and device id: "rootfs", "disk1", ... */
 	char *path;             /* absolute */
+	enum disk_format format;    /* QEMU is always told it, never guesses */
+	int readonly;           /* ro: read-only to QEMU and to the guest */
 	int is_device;          /* a block device: QEMU's host_device driver */
 	int snapshot;           /* writes go to a throw-away overlay */
 	char *overlay;          /* that overlay once made (/proc/self/fd/N), or NULL */
+	unsigned long long size;    /* the guest's disk size, for the overlay; 0: the file's */
+	struct plan_backing backing[PLAN_BACKING_MAX];   /* nearest first */
+	size_t nbacking;
 	enum cfg_key key;       /* the key it came from, for messages */
+	struct origin origin;
+};
+
+/* A host directory shared with the guest over virtio-9p. */
+struct plan_share {
+	char *id;               /* "share1", ... */
+	char *path;             /* absolute */
+	char *tag;              /* the guest mounts it at /mnt/TAG */
+	int rw;
+	struct origin origin;
 };
 
 struct vm_plan {
@@ -39,6 +62,8 @@ struct vm_plan {
 	struct plan_disk *disks;    /* the rootfs first, when there is one */
 	size_t ndisks;
 	int has_rootfs;
+	struct plan_share *shares;
+	size_t nshares;
 	enum serial_mode serial;
 	char *serial_path;      /* the socket, when serial is one */
 	char *serial_log;       /* QEMU's logfile=: a path, or /proc/self/fd/N */

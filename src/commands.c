@@ -47,7 +47,7 @@ static int make_overlays(struct vm_plan *plan, struct diag *d)
 
 		if (!disk->snapshot)
 			continue;
-		fd = overlay_create_for(tmpdir, disk->path, &why);
+		fd = overlay_create_for(tmpdir, disk->path, disk->size, &why);
 		if (fd < 0) {
 			diag_error(d, NULL, EXIT_OSERR, "snapshot of '%s': %s (in %s): %s",
 				   disk->path, why, tmpdir, strerror(errno));

@@ -38,10 +38,167 @@ static int set_kernel(struct vm_config *cfg, const char *v, const char *base, st
 	return 0;
 }
 
-static int set_rootfs(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+static const char *const format_names[] = { "raw", "qcow2" };
+
+const char *disk_format_name(enum disk_format f)
 {
-	(void)why;
-	replace(&cfg->rootfs, path_resolve(base, v));
+	return format_names[f];
+}
+
+/* The option words of a disk: "format=raw|qcow2" and "ro". */
+static int disk_options(const char *key, const char *opts, struct cfg_disk *disk,
+			struct strbuf *why)
+{
+	const char *p = opts;
+
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			return 0;
+		n = strcspn(p, " \t");
+		if (n == 2 && memcmp(p, "ro", 2) == 0) {
+			disk->ro = 1;
+		} else if (n > 7 && memcmp(p, "format=", 7) == 0) {
+			if (n - 7 == 3 && memcmp(p + 7, "raw", 3) == 0) {
+				disk->format = FORMAT_RAW;
+			} else if (n - 7 == 5 && memcmp(p + 7, "qcow2", 5) == 0) {
+				disk->format = FORMAT_QCOW2;
+			} else {
+				sb_addf(why, "%s: unknown format '%.*s': raw or qcow2", key,
+					(int)(n - 7), p + 7);
+				return -1;
+			}
+			disk->format_given = 1;
+		} else {
+			sb_addf(why, "%s: unknown option '%.*s' (options: format=raw|qcow2, ro)%s",
+				key, (int)n, p, n == 2 && memcmp(p, "rw", 2) == 0 ?
+				"; a disk is writable unless ro" : "");
+			return -1;
+		}
+		p += n;
+	}
+}
+
+/* A name ending in .qcow2 is a qcow2 image; anything else is raw. */
+static enum disk_format format_from_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 6 && strcmp(path + n - 6, ".qcow2") == 0 ? FORMAT_QCOW2 : FORMAT_RAW;
+}
+
+static int make_disk(const char *key, const char *path, const char *opts, const char *base,
+		     const struct origin *at, struct cfg_disk *disk, struct strbuf *why)
+{
+	memset(disk, 0, sizeof(*disk));
+	if (disk_options(key, opts, disk, why) < 0)
+		return -1;
+	disk->path = path_resolve(base, path);
+	if (!disk->format_given)
+		disk->format = format_from_name(disk->path);
+	disk->origin = *at;
+	return 0;
+}
+
+static int set_rootfs(struct vm_config *cfg, const char *path, const char *opts,
+		      const char *base, const struct origin *at, struct strbuf *why)
+{
+	struct cfg_disk disk;
+
+	if (make_disk("rootfs", path, opts, base, at, &disk, why) < 0)
+		return -1;
+	free(cfg->rootfs_disk.path);
+	cfg->rootfs_disk = disk;
+	replace(&cfg->rootfs, xstrdup(disk.path));
+	return 0;
+}
+
+static int set_disk(struct vm_config *cfg, const char *path, const char *opts,
+		    const char *base, const struct origin *at, struct strbuf *why)
+{
+	struct cfg_disk disk;
+
+	if (cfg->ndisks + 1 >= CONFIG_DISKS_MAX) {
+		sb_addf(why, "disk: more than %d disks (with the rootfs)", CONFIG_DISKS_MAX);
+		return -1;
+	}
+	if (make_disk("disk", path, opts, base, at, &disk, why) < 0)
+		return -1;
+	cfg->disks = xrealloc(cfg->disks, (cfg->ndisks + 1) * sizeof(*cfg->disks));
+	cfg->disks[cfg->ndisks++] = disk;
+	return 0;
+}
+
+static int tag_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* A 9p mount tag, which the guest also uses as a directory name (/mnt/TAG). */
+int config_tag_ok(const char *tag, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > CONFIG_TAG_MAX || tag[0] == '.' || tag[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!tag_char_ok(tag[i]))
+			return 0;
+	return 1;
+}
+
+static int share_options(const char *opts, struct cfg_share *share, struct strbuf *why)
+{
+	const char *p = opts;
+
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			return 0;
+		n = strcspn(p, " \t");
+		if (n == 2 && memcmp(p, "rw", 2) == 0) {
+			share->rw = 1;
+		} else if (n == 2 && memcmp(p, "ro", 2) == 0) {
+			share->rw = 0;
+		} else if (n > 4 && memcmp(p, "tag=", 4) == 0) {
+			if (!config_tag_ok(p + 4, n - 4)) {
+				sb_addf(why, "share: tag '%.*s' is not valid: up to %d letters, "
+					"digits, '_', '-' or '.', not starting with '.' or '-'",
+					(int)(n - 4), p + 4, CONFIG_TAG_MAX);
+				return -1;
+			}
+			replace(&share->tag, xstrndup(p + 4, n - 4));
+		} else {
+			sb_addf(why, "share: unknown option '%.*s' (options: tag=TAG, rw)", (int)n, p);
+			return -1;
+		}
+		p += n;
+	}
+}
+
+static int set_share(struct vm_config *cfg, const char *path, const char *opts,
+		     const char *base, const struct origin *at, struct strbuf *why)
+{
+	struct cfg_share share;
+
+	if (cfg->nshares >= CONFIG_SHARES_MAX) {
+		sb_addf(why, "share: more than %d shared folders", CONFIG_SHARES_MAX);
+		return -1;
+	}
+	memset(&share, 0, sizeof(share));
+	if (share_options(opts, &share, why) < 0) {
+		free(share.tag);
+		return -1;
+	}
+	share.path = path_resolve(base, path);
+	share.origin = *at;
+	cfg->shares = xrealloc(cfg->shares, (cfg->nshares + 1) * sizeof(*cfg->shares));
+	cfg->shares[cfg->nshares++] = share;
 	return 0;
 }
 
@@ -521,26 +678,28 @@ static int set_debug_exit(struct vm_config *cfg, const char *v, const char *base
 }
 
 const struct cfg_key_info cfg_keys[KEY__COUNT] = {
-	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH ELF vmlinux or multiboot ELF (required)", 0, set_kernel },
-	[KEY_ROOTFS]  = { "rootfs", NULL, "disk image, attached as virtio-blk; adds root=/dev/vda", 0, set_rootfs },
-	[KEY_INITRD]  = { "initrd", NULL, "initramfs", 0, set_initrd },
-	[KEY_MEMORY]  = { "memory", "256M", "guest RAM: K, M, G or T suffix; a bare number is MiB", 0, set_memory },
-	[KEY_CPUS]    = { "cpus", "1", "number of vCPUs (1 to 255)", 0, set_cpus },
-	[KEY_SERIAL]  = { "serial", "stdio", "console: unix socket path, stdio or none", 0, set_serial },
-	[KEY_APPEND]  = { "append", "", "extra kernel command line", 1, set_append },
-	[KEY_ACCEL]   = { "accel", "kvm", "kvm, tcg or auto", 0, set_accel },
-	[KEY_MACHINE] = { "machine", "pc", "pc, q35 or microvm", 0, set_machine },
-	[KEY_NAME]    = { "name", NULL, "VM name (default: the config file's base name)", 0, set_name },
-	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary, looked up in PATH", 0, set_qemu },
-	[KEY_SNAPSHOT] = { "snapshot", NULL, "yes: writes go to a throw-away overlay [no; test: yes]", 0, set_snapshot },
-	[KEY_NET]     = { "net", "none", "network card: none, virtio or e1000", 0, set_net },
-	[KEY_NET_BACKEND] = { "net_backend", "user", "user (QEMU's NAT, no root) or tap", 0, set_net_backend },
-	[KEY_NET_TAP] = { "net_tap", NULL, "an existing tap device, for net_backend = tap", 0, set_net_tap },
-	[KEY_NET_MAC] = { "net_mac", NULL, "guest MAC [52:54:00 + a hash of the name]", 0, set_net_mac },
-	[KEY_FORWARD] = { "forward", "", "[tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT ..., user only", 1, set_forward },
-	[KEY_GDB]     = { "gdb", NULL, "QEMU gdb stub on [HOST:]PORT; HOST 127.0.0.1 by default", 0, set_gdb },
-	[KEY_GDB_WAIT] = { "gdb_wait", "no", "yes: start paused until the debugger continues", 0, set_gdb_wait },
-	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes: isa-debug-exit; the guest's status is vmlaunch's", 0, set_debug_exit },
+	[KEY_KERNEL]  = { "kernel", NULL, "bzImage, PVH ELF vmlinux or multiboot ELF (required)", 0, 0, set_kernel, NULL },
+	[KEY_ROOTFS]  = { "rootfs", NULL, "root disk: PATH [format=raw|qcow2] [ro]; adds root=/dev/vda", 0, 0, NULL, set_rootfs },
+	[KEY_INITRD]  = { "initrd", NULL, "initramfs", 0, 0, set_initrd, NULL },
+	[KEY_MEMORY]  = { "memory", "256M", "guest RAM: K, M, G or T suffix; a bare number is MiB", 0, 0, set_memory, NULL },
+	[KEY_CPUS]    = { "cpus", "1", "number of vCPUs (1 to 255)", 0, 0, set_cpus, NULL },
+	[KEY_SERIAL]  = { "serial", "stdio", "console: unix socket path, stdio or none", 0, 0, set_serial, NULL },
+	[KEY_APPEND]  = { "append", "", "extra kernel command line", 1, 0, set_append, NULL },
+	[KEY_ACCEL]   = { "accel", "kvm", "kvm, tcg or auto", 0, 0, set_accel, NULL },
+	[KEY_MACHINE] = { "machine", "pc", "pc, q35 or microvm", 0, 0, set_machine, NULL },
+	[KEY_NAME]    = { "name", NULL, "VM name (default: the config file's base name)", 0, 0, set_name, NULL },
+	[KEY_QEMU]    = { "qemu", "qemu-system-x86_64", "QEMU binary, looked up in PATH", 0, 0, set_qemu, NULL },
+	[KEY_SNAPSHOT] = { "snapshot", NULL, "yes: writes go to a throw-away overlay [no; test: yes]", 0, 0, set_snapshot, NULL },
+	[KEY_NET]     = { "net", "none", "network card: none, virtio or e1000", 0, 0, set_net, NULL },
+	[KEY_NET_BACKEND] = { "net_backend", "user", "user (QEMU's NAT, no root) or tap", 0, 0, set_net_backend, NULL },
+	[KEY_NET_TAP] = { "net_tap", NULL, "an existing tap device, for net_backend = tap", 0, 0, set_net_tap, NULL },
+	[KEY_NET_MAC] = { "net_mac", NULL, "guest MAC [52:54:00 + a hash of the name]", 0, 0, set_net_mac, NULL },
+	[KEY_FORWARD] = { "forward", "", "[tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT ..., user only", 1, 0, set_forward, NULL },
+	[KEY_GDB]     = { "gdb", NULL, "QEMU gdb stub on [HOST:]PORT; HOST 127.0.0.1 by default", 0, 0, set_gdb, NULL },
+	[KEY_GDB_WAIT] = { "gdb_wait", "no", "yes: start paused until the debugger continues", 0, 0, set_gdb_wait, NULL },
+	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes: isa-debug-exit; the guest's status is vmlaunch's", 0, 0, set_debug_exit, NULL },
+	[KEY_DISK]    = { "disk", NULL, "another disk: PATH [format=raw|qcow2] [ro] (repeatable)", 0, 1, NULL, set_disk },
+	[KEY_SHARE]   = { "share", NULL, "a host folder: HOSTDIR [tag=TAG] [rw], at /mnt/TAG (repeatable)", 0, 1, NULL, set_share },
 };
 
 const char *accel_name(enum accel a)
@@ -606,7 +765,8 @@ static const struct { const char *alias, *key; } key_aliases[] = {
 	{ "smp", "cpus" }, { "vcpus", "cpus" }, { "cpu", "cpus" },
 	{ "cmdline", "append" }, { "bootargs", "append" },
 	{ "bzimage", "kernel" }, { "vmlinux", "kernel" },
-	{ "disk", "rootfs" }, { "drive", "rootfs" }, { "hda", "rootfs" },
+	{ "drive", "rootfs" }, { "hda", "rootfs" }, { "disks", "disk" }, { "virtfs", "share" },
+	{ "shared", "share" }, { "mount", "share" }, { "9p", "share" },
 	{ "initramfs", "initrd" }, { "console", "serial" },
 	{ "accelerator", "accel" }, { "binary", "qemu" },
 };
@@ -660,6 +820,7 @@ struct assignment {
 	char *key;
 	char *value;
 	int quoted;
+	char *rest;     /* quoted: what follows the closing quote (options), or NULL */
 };
 
 static int is_space(char c)
@@ -690,9 +851,14 @@ static enum line_kind parse_quoted(const char *p, struct assignment *a, struct s
 	}
 	p = skip_space(p + 1);
 	if (*p && *p != '#') {
-		sb_addf(why, "unexpected text after the closing quote: '%s'", p);
-		sb_release(&v);
-		return LINE_BAD;
+		/* Options after a quoted path; assign() refuses them for other keys. */
+		const char *end = p;
+
+		while (*end && !(*end == '#' && is_space(end[-1])))
+			end++;
+		while (end > p && is_space(end[-1]))
+			end--;
+		a->rest = xstrndup(p, (size_t)(end - p));
 	}
 	a->value = sb_detach(&v);
 	a->quoted = 1;
@@ -704,7 +870,7 @@ static enum line_kind parse_line(const char *line, struct assignment *a, struct 
 {
 	const char *p = skip_space(line), *key, *end;
 
-	a->key = a->value = NULL;
+	a->key = a->value = a->rest = NULL;
 	a->quoted = 0;
 	if (*p == '\0' || *p == '#')
 		return LINE_BLANK;
@@ -783,9 +949,73 @@ static int check_text(const char *s, size_t n, struct strbuf *why)
 	return 0;
 }
 
+/* Is WORD (N bytes) an option word: "ro", "rw" or NAME=VALUE? */
+static int option_word(const char *w, size_t n)
+{
+	size_t i;
+
+	if ((n == 2 && (memcmp(w, "ro", 2) == 0 || memcmp(w, "rw", 2) == 0)))
+		return 1;
+	for (i = 0; i < n && ((w[i] >= 'a' && w[i] <= 'z') || w[i] == '_'); i++)
+		;
+	return i > 0 && i < n && w[i] == '=';
+}
+
+/*
+ * An unquoted "PATH [OPTION]...": the option words are those at the end;
+ * the path is the rest as written (it may hold spaces).  *OPTS points into V.
+ */
+static char *split_options(const char *v, const char **opts)
+{
+	const char *end = v + strlen(v), *start = end;
+
+	for (;;) {
+		const char *w = start;
+
+		while (w > v && is_space(w[-1]))
+			w--;
+		if (w == v)
+			break;
+		start = w;
+		while (start > v && !is_space(start[-1]))
+			start--;
+		if (start == v || !option_word(start, (size_t)(w - start))) {
+			start = w;      /* not an option: the path ends here */
+			break;
+		}
+	}
+	*opts = start;
+	while (start > v && is_space(start[-1]))
+		start--;
+	return xstrndup(v, (size_t)(start - v));
+}
+
+static int set_value(struct vm_config *cfg, int k, struct assignment *a, const char *base,
+		     const struct origin *at, struct strbuf *why)
+{
+	const char *opts;
+	char *path;
+	int r;
+
+	if (!cfg_keys[k].set_opts) {
+		if (a->rest) {
+			sb_addf(why, "unexpected text after the closing quote: '%s'", a->rest);
+			return -1;
+		}
+		return cfg_keys[k].set(cfg, a->value, base, why);
+	}
+	if (a->quoted)
+		return cfg_keys[k].set_opts(cfg, a->value, a->rest ? a->rest : "", base, at, why);
+	path = split_options(a->value, &opts);
+	r = cfg_keys[k].set_opts(cfg, path, opts, base, at, why);
+	free(path);
+	return r;
+}
+
 /*
  * Store one assignment.  FROM_FILE: a second setting of a key is a
- * duplicate; a -o replaces whatever was there.
+ * duplicate (unless the key is repeatable); a -o replaces whatever was
+ * there, or adds one occurrence of a repeatable key.
  */
 static void assign(struct vm_config *cfg, struct assignment *a, const struct origin *at,
 		   const char *base, int from_file, struct diag *d)
@@ -799,7 +1029,7 @@ static void assign(struct vm_config *cfg, struct assignment *a, const struct ori
 		return;
 	}
 	s = &cfg->s[k];
-	if (from_file && s->set) {
+	if (from_file && s->set && !cfg_keys[k].repeatable) {
 		diag_error(d, at, EXIT_CONFIG, "duplicate key '%s' (first set on line %u)",
 			   a->key, s->origin.line);
 		return;
@@ -809,7 +1039,7 @@ static void assign(struct vm_config *cfg, struct assignment *a, const struct ori
 			   "missing value for '%s'", a->key);
 		return;
 	}
-	if (cfg_keys[k].set(cfg, a->value, base, &why) < 0) {
+	if (set_value(cfg, k, a, base, at, &why) < 0) {
 		diag_error(d, at, EXIT_CONFIG, "%s", why.buf);
 		sb_release(&why);
 		return;
@@ -823,6 +1053,7 @@ static void assignment_free(struct assignment *a)
 {
 	free(a->key);
 	free(a->value);
+	free(a->rest);
 }
 
 /* ---- whole files ---- */
@@ -855,6 +1086,15 @@ void config_free(struct vm_config *cfg)
 	free(cfg->net_tap);
 	free(cfg->forwards);
 	free(cfg->gdb_addr);
+	free(cfg->rootfs_disk.path);
+	for (k = 0; k < (int)cfg->ndisks; k++)
+		free(cfg->disks[k].path);
+	free(cfg->disks);
+	for (k = 0; k < (int)cfg->nshares; k++) {
+		free(cfg->shares[k].path);
+		free(cfg->shares[k].tag);
+	}
+	free(cfg->shares);
 	strvec_clear(&cfg->owned);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -79,6 +79,8 @@ int devices_build(const struct vm_plan *p, struct device_list *out, struct strbu
 		devices_free(out);
 		return -1;
 	}
+	for (i = 0; i < p->nshares; i++)
+		add(out, DEV_SHARE, p->shares[i].id, mmio)->u.share = &p->shares[i];
 	if (cfg->debug_exit) {
 		struct device *dev = add(out, DEV_DEBUG_EXIT, "debugexit0", 0);
 

@@ -394,3 +394,68 @@ const char *disk_kind_name(enum disk_kind kind)
 	}
 	return "unknown";
 }
+
+/* ---- qcow2 ---- */
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+#define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
+
+/* The header extensions from OFF on: the backing file's format, if named. */
+static void qcow2_extensions(const unsigned char *buf, size_t len, size_t off,
+			     struct qcow2_info *info)
+{
+	while (off + 8 <= len) {
+		uint32_t type = get_be32(buf + off), n = get_be32(buf + off + 4);
+
+		if (type == 0 || n > len - off - 8)
+			return;
+		if (type == QCOW2_EXT_BACKING_FORMAT && n < sizeof(info->backing_format)) {
+			memcpy(info->backing_format, buf + off + 8, n);
+			info->backing_format[n] = '\0';
+		}
+		off += 8 + (((size_t)n + 7) & ~(size_t)7);
+	}
+}
+
+int qcow2_parse(const unsigned char *buf, size_t len, struct qcow2_info *info,
+		char *why, size_t whylen)
+{
+	size_t header_len = 72;
+
+	memset(info, 0, sizeof(*info));
+	if (len < 72 || memcmp(buf, "QFI\xfb", 4) != 0) {
+		snprintf(why, whylen, "not a qcow2 image");
+		return -1;
+	}
+	info->version = get_be32(buf + 4);
+	if (info->version != 2 && info->version != 3) {
+		snprintf(why, whylen, "qcow2 version %u, not 2 or 3", info->version);
+		return -1;
+	}
+	info->backing_offset = get_be64(buf + 8);
+	info->backing_len = get_be32(buf + 16);
+	info->size = get_be64(buf + 24);
+	if (info->backing_offset && (info->backing_len == 0 || info->backing_len > 1023)) {
+		snprintf(why, whylen, "its backing file name is %u bytes (1 to 1023)",
+			 info->backing_len);
+		return -1;
+	}
+	if (info->version == 3) {
+		if (len < 104) {
+			snprintf(why, whylen, "a truncated qcow2 version 3 header");
+			return -1;
+		}
+		header_len = get_be32(buf + 100);
+	}
+	qcow2_extensions(buf, len, header_len, info);
+	return 0;
+}

@@ -107,11 +107,13 @@ int overlay_create(const char *dir, uint64_t virtual_size)
 	return fd;
 }
 
-int overlay_create_for(const char *dir, const char *base, const char **why)
+int overlay_create_for(const char *dir, const char *base, uint64_t want, const char **why)
 {
-	off_t size;
-	int fd = open(base, O_RDONLY | O_CLOEXEC), err;
+	off_t size = (off_t)want;
+	int fd = want ? -1 : open(base, O_RDONLY | O_CLOEXEC), err;
 
+	if (want)
+		goto create;
 	/* lseek, not stat: a block device's st_size is 0. */
 	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0) {
 		err = errno;
@@ -122,6 +124,7 @@ int overlay_create_for(const char *dir, const char *base, const char **why)
 		return -1;
 	}
 	close(fd);
+create:
 	fd = overlay_create(dir, (uint64_t)size);
 	if (fd < 0)
 		*why = "cannot create the overlay";

@@ -177,44 +177,97 @@ static void render_machine(const struct vm_plan *p, struct qemu_cmd *cmd)
 	}
 }
 
-/* A block node on an image: QEMU's file driver takes regular files only. */
+/* A node on a file: QEMU's file driver takes regular files only. */
 static void push_file_node(struct qemu_cmd *cmd, const char *node, const char *path,
-			   int is_device, const char *extra)
+			   int is_device, int readonly)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	sb_addf(&sb, "driver=%s,node-name=%s,filename=", is_device ? "host_device" : "file", node);
 	sb_add_qemu_escaped(&sb, path);
-	sb_adds(&sb, extra);
+	if (readonly)
+		sb_adds(&sb, ",read-only=on");
 	strvec_push(&cmd->argv, "-blockdev");
 	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
+}
+
+/*
+ * The node NODE on image PATH of FORMAT with the backing chain BACKING[0..N):
+ * a raw image is its file node; a qcow2 image a qcow2 node on a file node,
+ * its backing file named explicitly (QEMU never probes a format here).
+ */
+static void push_image(struct qemu_cmd *cmd, const char *node, const char *path,
+		       enum disk_format format, int is_device, int readonly,
+		       const struct plan_backing *backing, size_t n)
+{
+	char *file, *below = NULL;
+
+	if (format == FORMAT_RAW) {
+		push_file_node(cmd, node, path, is_device, readonly);
+		return;
+	}
+	if (n) {
+		below = xasprintf("%s-b%zu", node, n);
+		/* Nearest first: build the chain from its far end. */
+		push_image(cmd, below, backing[0].path, backing[0].format, 0, 1, backing + 1, n - 1);
+	}
+	file = xasprintf("%s-file", node);
+	push_file_node(cmd, file, path, is_device, readonly);
+	strvec_push(&cmd->argv, "-blockdev");
+	strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s%s", node, file,
+		     below ? below : "null", readonly ? ",read-only=on" : "");
+	free(file);
+	free(below);
 }
 
 static void render_disk(const struct device *dev, struct qemu_cmd *cmd)
 {
 	const struct plan_disk *disk = dev->u.disk;
+	char *base, *over;
 
 	new_line(cmd);
 	strvec_push(&cmd->argv, "-device");
 	strvec_pushf(&cmd->argv, "%s,drive=%s", dev->mmio ? "virtio-blk-device" : "virtio-blk-pci",
 		     disk->id);
 	if (!disk->overlay) {
-		push_file_node(cmd, disk->id, disk->path, disk->is_device, "");
+		push_image(cmd, disk->id, disk->path, disk->format, disk->is_device,
+			   disk->readonly, disk->backing, disk->nbacking);
 		return;
 	}
-	/* Snapshot: the base read-only, writes into a qcow2 overlay on top. */
-	{
-		char *base = xasprintf("%s-base", disk->id), *over = xasprintf("%s-overlay", disk->id);
+	/* Snapshot: the image read-only, writes into a qcow2 overlay on top. */
+	base = xasprintf("%s-base", disk->id);
+	over = xasprintf("%s-overlay", disk->id);
+	push_image(cmd, base, disk->path, disk->format, disk->is_device, 1, disk->backing,
+		   disk->nbacking);
+	new_line(cmd);
+	push_file_node(cmd, over, disk->overlay, 0, 0);
+	strvec_push(&cmd->argv, "-blockdev");
+	strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s", disk->id,
+		     over, base);
+	free(base);
+	free(over);
+}
 
-		push_file_node(cmd, base, disk->path, disk->is_device, ",read-only=on");
-		new_line(cmd);
-		push_file_node(cmd, over, disk->overlay, 0, "");
-		strvec_push(&cmd->argv, "-blockdev");
-		strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s", disk->id,
-			     over, base);
-		free(base);
-		free(over);
-	}
+/*
+ * A host directory over virtio-9p.  security_model=none: QEMU, running as
+ * the user, creates files as the user (the guest's chown and modes beyond
+ * the user's own are not kept), so a non-root user can share and owns
+ * what the guest writes.  readonly=on unless rw.
+ */
+static void render_share(const struct device *dev, struct qemu_cmd *cmd)
+{
+	const struct plan_share *sh = dev->u.share;
+	struct strbuf sb = STRBUF_INIT;
+
+	new_line(cmd);
+	strvec_push(&cmd->argv, "-device");
+	strvec_pushf(&cmd->argv, "%s,fsdev=%s,mount_tag=%s",
+		     dev->mmio ? "virtio-9p-device" : "virtio-9p-pci", sh->id, sh->tag);
+	sb_addf(&sb, "local,id=%s,path=", sh->id);
+	sb_add_qemu_escaped(&sb, sh->path);
+	sb_adds(&sb, sh->rw ? ",security_model=none" : ",security_model=none,readonly=on");
+	strvec_push(&cmd->argv, "-fsdev");
+	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 }
 
 static void render_serial(const struct device *dev, struct qemu_cmd *cmd)
@@ -289,6 +342,9 @@ static void render_device(const struct vm_plan *p, const struct device *dev, str
 	case DEV_NIC:
 		render_nic(dev, cmd);
 		break;
+	case DEV_SHARE:
+		render_share(dev, cmd);
+		break;
 	case DEV_DEBUG_EXIT:
 		new_line(cmd);
 		strvec_push(&cmd->argv, "-device");
@@ -361,7 +417,12 @@ int qemu_cmd_build(const struct vm_plan *p, struct qemu_cmd *cmd)
 	push2(cmd, "-kernel", p->kernel);
 	if (p->initrd) {
 		new_line(cmd);
-		push2(cmd, "-initrd", p->initrd);
+		strvec_push(&cmd->argv, "-initrd");
+		/* A multiboot kernel's -initrd is a list of modules: "a,,b" is one file. */
+		if (p->kernel_os == KERNEL_OS_OTHER)
+			push_escaped(&cmd->argv, "", p->initrd, "");
+		else
+			strvec_push(&cmd->argv, p->initrd);
 	}
 	for (i = 0; i < devs.n; i++)
 		render_device(p, &devs.v[i], cmd);

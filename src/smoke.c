@@ -497,7 +497,7 @@ static int make_overlays(struct run *r, const struct where *w)
 
 		if (!disk->snapshot)
 			continue;
-		fd = keep_fd(r, overlay_create_for(at, disk->path, &why));
+		fd = keep_fd(r, overlay_create_for(at, disk->path, disk->size, &why));
 		if (fd < 0) {
 			set_outcome(r, OUT_FAIL, "snapshot of '%s': %s in %s: %s", disk->path,
 				    why, w->tmpdir, strerror(errno));

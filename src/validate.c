@@ -38,21 +38,41 @@ enum severity {
 static void report(struct check *c, enum cfg_key key, enum severity sev, int status,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+static void vreport(struct check *c, const struct origin *at, enum severity sev, int status,
+		    const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+
+	if (sev == SEV_ERROR || (sev == SEV_HOST && c->mode == VALIDATE_STRICT))
+		diag_error(c->d, at, status, "%s", msg);
+	else
+		diag_warn(c->d, at, "%s", msg);
+	free(msg);
+}
+
 static void report(struct check *c, enum cfg_key key, enum severity sev, int status,
 		   const char *fmt, ...)
 {
 	struct origin at = config_origin(c->cfg, key);
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	vreport(c, &at, sev, status, fmt, ap);
 	va_end(ap);
-	if (sev == SEV_ERROR || (sev == SEV_HOST && c->mode == VALIDATE_STRICT))
-		diag_error(c->d, &at, status, "%s", msg);
-	else
-		diag_warn(c->d, &at, "%s", msg);
-	free(msg);
+}
+
+/* For a repeatable key: the occurrence AT. */
+static void report_at(struct check *c, const struct origin *at, enum severity sev, int status,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void report_at(struct check *c, const struct origin *at, enum severity sev, int status,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, at, sev, status, fmt, ap);
+	va_end(ap);
 }
 
 static const char *file_type_name(mode_t mode)
@@ -67,6 +87,8 @@ static const char *file_type_name(mode_t mode)
 		return "a character device";
 	if (S_ISBLK(mode))
 		return "a block device";
+	if (S_ISREG(mode))
+		return "a file";
 	return "a special file";
 }
 
@@ -76,50 +98,62 @@ static const char *file_type_name(mode_t mode)
  * does not block (a FIFO would wait for a writer forever) and nothing but
  * a regular file, or a block device for the rootfs, is read.
  */
-static int open_input(struct check *c, enum cfg_key key, const char *path, int flags)
+/*
+ * Open an input file WHAT (for KEY, at AT: NULL for the key's own origin).
+ * A missing file is a host problem (only a warning for print); anything
+ * else wrong with it is an error.  A disk may be a block device.
+ */
+static int open_input_at(struct check *c, enum cfg_key key, const struct origin *at,
+			 const char *what, const char *path, int flags)
 {
-	const char *what = cfg_keys[key].name;
+	struct origin own = config_origin(c->cfg, key);
+	int disk = key == KEY_ROOTFS || key == KEY_DISK;
 	struct stat st;
 	int fd, fl;
 
+	if (!at)
+		at = &own;
 	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		int err = errno;
 
 		if (err == ENOENT)
-			report(c, key, SEV_HOST, EXIT_NOINPUT, "%s '%s' does not exist", what, path);
+			report_at(c, at, SEV_HOST, EXIT_NOINPUT, "%s '%s' does not exist", what, path);
 		else if (err == EISDIR)
-			report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is a directory, not a file",
-			       what, path);
+			report_at(c, at, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is a directory, not a file",
+				  what, path);
 		else
-			report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be opened%s: %s",
-			       what, path, (flags & O_ACCMODE) == O_RDWR ?
-			       " for reading and writing (QEMU opens it read-write)" : "",
-			       strerror(err));
+			report_at(c, at, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be opened%s: %s",
+				  what, path, (flags & O_ACCMODE) == O_RDWR ?
+				  " for reading and writing (QEMU opens it read-write)" : "",
+				  strerror(err));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be examined: %s", what,
-		       path, strerror(errno));
+		report_at(c, at, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be examined: %s", what,
+			  path, strerror(errno));
 		goto fail;
 	}
-	if (!(S_ISREG(st.st_mode) ||
-	    (key == KEY_ROOTFS && S_ISBLK(st.st_mode)))) {
-		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file%s",
-		       what, path, file_type_name(st.st_mode),
-		       key == KEY_ROOTFS ? " or block device" : "");
+	if (!(S_ISREG(st.st_mode) || (disk && S_ISBLK(st.st_mode)))) {
+		report_at(c, at, SEV_ERROR, EXIT_NOINPUT, "%s '%s' is %s, not a regular file%s",
+			  what, path, file_type_name(st.st_mode), disk ? " or block device" : "");
 		goto fail;
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		report(c, key, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be read: %s", what, path,
-		       strerror(errno));
+		report_at(c, at, SEV_ERROR, EXIT_NOINPUT, "%s '%s' cannot be read: %s", what, path,
+			  strerror(errno));
 		goto fail;
 	}
 	return fd;
 fail:
 	close(fd);
 	return -1;
+}
+
+static int open_input(struct check *c, enum cfg_key key, const char *path, int flags)
+{
+	return open_input_at(c, key, NULL, cfg_keys[key].name, path, flags);
 }
 
 /* The kernel is read, never mapped: a kernel rebuilt in place would shrink under a map. */
@@ -165,46 +199,277 @@ static void check_kernel(struct check *c)
 	close(fd);
 }
 
-static void check_disk(struct check *c, struct plan_disk *disk)
+/* Does the image's header agree with the format QEMU will be told? */
+static int check_header(struct check *c, const struct origin *at, const char *what,
+			const char *path, enum disk_format format, const char *from,
+			const unsigned char *head, size_t n)
+{
+	int is_qcow2 = n >= 4 && memcmp(head, "QFI\xfb", 4) == 0;
+
+	if (format == FORMAT_QCOW2 && !is_qcow2) {
+		report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s '%s': format qcow2 (%s), but the file "
+			  "is not a qcow2 image (found: %s)", what, path, from,
+			  disk_kind_name(disk_identify(head, n)));
+		return -1;
+	}
+	if (format == FORMAT_RAW && is_qcow2) {
+		report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s '%s' is a qcow2 image, but its format "
+			  "is raw (%s): vmlaunch never lets QEMU guess (a guest that can write a "
+			  "raw disk could plant a qcow2 header naming a host file); if it is meant "
+			  "to be qcow2, say format=qcow2", what, path, from);
+		return -1;
+	}
+	return 0;
+}
+
+/* The name of a qcow2's backing file, resolved as QEMU does (from its directory). */
+static char *backing_name(struct check *c, const struct origin *at, const char *what,
+			  const char *image, int fd, const struct qcow2_info *q)
+{
+	char name[1024], *dir, *path;
+	ssize_t n = pread(fd, name, q->backing_len, (off_t)q->backing_offset);
+
+	if (n != (ssize_t)q->backing_len) {
+		report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s '%s': its backing file name cannot "
+			  "be read (a truncated image?)", what, image);
+		return NULL;
+	}
+	name[n] = '\0';
+	if (strlen(name) != (size_t)n || strncmp(name, "json:", 5) == 0 || strstr(name, "://")) {
+		report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s '%s': its backing file '%s' is not "
+			  "a plain file name", what, image, name);
+		return NULL;
+	}
+	dir = path_dirname(image);
+	path = path_resolve(dir, name);
+	free(dir);
+	return path;
+}
+
+/* The format of a backing file: as the header names it, else from its name. */
+static int backing_format(struct check *c, const struct origin *at, const char *what,
+			  const struct qcow2_info *q, const char *path, enum disk_format *out,
+			  const char **from)
+{
+	size_t n = strlen(path);
+
+	if (!q->backing_format[0]) {
+		*out = n > 6 && strcmp(path + n - 6, ".qcow2") == 0 ? FORMAT_QCOW2 : FORMAT_RAW;
+		*from = *out == FORMAT_QCOW2 ? "its name ends in .qcow2" :
+			"its name does not end in .qcow2, and the image names no format";
+		return 0;
+	}
+	*from = "as the image above it says";
+	if (strcmp(q->backing_format, "qcow2") == 0 || strcmp(q->backing_format, "raw") == 0) {
+		*out = q->backing_format[0] == 'q' ? FORMAT_QCOW2 : FORMAT_RAW;
+		return 0;
+	}
+	report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s: backing file '%s' has format %s; vmlaunch "
+		  "takes raw and qcow2", what, path, q->backing_format);
+	return -1;
+}
+
+/*
+ * A qcow2 disk: its size, and its backing chain, each file there, of a
+ * format its header agrees with, read-only to QEMU.  FD/HEAD: the image.
+ */
+static void check_chain(struct check *c, struct plan_disk *disk, const char *what, int fd,
+			unsigned char *head, size_t n)
+{
+	struct qcow2_info q;
+	const char *image = disk->path;
+	char why[128];
+	int own = -1;
+
+	while (disk->nbacking <= PLAN_BACKING_MAX) {
+		struct plan_backing *b = &disk->backing[disk->nbacking];
+		const char *from;
+		ssize_t got;
+
+		if (qcow2_parse(head, n, &q, why, sizeof(why)) < 0) {
+			report_at(c, &disk->origin, SEV_ERROR, EXIT_CONFIG, "%s '%s': %s", what,
+				  image, why);
+			break;
+		}
+		if (image == disk->path)
+			disk->size = q.size;
+		if (!q.backing_offset)
+			break;
+		if (disk->nbacking == PLAN_BACKING_MAX) {
+			report_at(c, &disk->origin, SEV_ERROR, EXIT_CONFIG, "%s '%s': a backing "
+				  "chain of more than %d files", what, disk->path, PLAN_BACKING_MAX);
+			break;
+		}
+		b->path = backing_name(c, &disk->origin, what, image, fd, &q);
+		if (!b->path || backing_format(c, &disk->origin, what, &q, b->path, &b->format,
+					       &from) < 0) {
+			free(b->path);
+			b->path = NULL;
+			break;
+		}
+		disk->nbacking++;
+		if (own >= 0)
+			close(own);
+		{
+			char *label = xasprintf("%s '%s': its backing file", what, image);
+
+			own = fd = open_input_at(c, disk->key, &disk->origin, label, b->path, O_RDONLY);
+			free(label);
+		}
+		if (fd < 0)
+			break;
+		got = pread(fd, head, 65536, 0);
+		n = got > 0 ? (size_t)got : 0;
+		image = b->path;
+		if (check_header(c, &disk->origin, "backing file", image, b->format, from, head, n) < 0 ||
+		    b->format == FORMAT_RAW)
+			break;
+	}
+	if (own >= 0)
+		close(own);
+}
+
+/* -v: the disk, its format, what QEMU reads for it. */
+static void disk_info(struct check *c, const struct plan_disk *disk, enum disk_kind kind)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	sb_addf(&sb, "%s: %s: %s", disk->id, disk->path, disk_format_name(disk->format));
+	if (disk->format == FORMAT_RAW && kind != DISK_UNKNOWN)
+		sb_addf(&sb, ", %s%s", disk_kind_name(kind), kind == DISK_EXT2 || kind == DISK_EXT3 ||
+			kind == DISK_EXT4 ? " file system" : "");
+	sb_adds(&sb, disk->readonly ? ", read-only" : disk->snapshot ?
+		" (read-only, writes go to a throw-away overlay)" : "");
+	for (i = 0; i < disk->nbacking; i++)
+		sb_addf(&sb, "%s %s (%s)", i ? "," : "; QEMU also reads", disk->backing[i].path,
+			disk_format_name(disk->backing[i].format));
+	diag_info(c->d, "%s", sb.buf);
+	sb_release(&sb);
+}
+
+/* Two disks on one file: QEMU would lock it twice, the guest corrupt it. */
+static void check_same_file(struct check *c, struct plan_disk *disk, const struct stat *st,
+			    struct stat *seen, size_t i)
+{
+	size_t k;
+
+	seen[i] = *st;
+	for (k = 0; k < i; k++) {
+		const struct plan_disk *o = &c->plan->disks[k];
+
+		if (seen[k].st_ino == st->st_ino && seen[k].st_dev == st->st_dev &&
+		    seen[k].st_mode)
+			report_at(c, &disk->origin, SEV_ERROR, EXIT_CONFIG, "%s '%s' is the same file "
+				  "as %s '%s' (%s:%u)", cfg_keys[disk->key].name, disk->path,
+				  cfg_keys[o->key].name, o->path, o->origin.file, o->origin.line);
+	}
+}
+
+static void check_disk(struct check *c, struct plan_disk *disk, struct stat *seen, size_t i)
 {
 	const char *key = cfg_keys[disk->key].name;
+	const struct cfg_disk *cd = disk->key == KEY_ROOTFS ? &c->cfg->rootfs_disk :
+				    &c->cfg->disks[i - (size_t)c->plan->has_rootfs];
+	const char *from = cd->format_given ? (disk->format == FORMAT_QCOW2 ? "format=qcow2" :
+			   "format=raw") : disk->format == FORMAT_QCOW2 ?
+			   "its name ends in .qcow2" : "its name does not end in .qcow2";
 	unsigned char head[65536];
 	struct stat st;
 	enum disk_kind kind;
 	ssize_t n;
 	int fd;
 
+	memset(&seen[i], 0, sizeof(seen[i]));
 	if (c->plan->kernel_os == KERNEL_OS_OTHER && disk->key == KEY_ROOTFS)
 		report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' with a multiboot kernel: vmlaunch "
 		       "attaches it as a virtio-blk disk but adds no root= (a Linux parameter); "
 		       "the kernel must have its own virtio-blk driver to use it", disk->path);
-	/* QEMU opens the disk read-write (read-only under a snapshot): find out now. */
-	fd = open_input(c, disk->key, disk->path, disk->snapshot ? O_RDONLY : O_RDWR);
+	if (disk->key == KEY_ROOTFS && disk->readonly)
+		report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' is ro: the guest sees a read-only "
+		       "disk and cannot mount its root file system read-write; for throw-away "
+		       "writes use snapshot = yes without ro", disk->path);
+	/* QEMU opens the disk read-write (read-only under a snapshot, or ro): find out now. */
+	fd = open_input_at(c, disk->key, &disk->origin, key, disk->path,
+			   disk->snapshot || disk->readonly ? O_RDONLY : O_RDWR);
 	if (fd < 0)
 		return;
 	n = pread(fd, head, sizeof(head), 0);
 	disk->is_device = fstat(fd, &st) == 0 && S_ISBLK(st.st_mode);
+	check_same_file(c, disk, &st, seen, i);
+	if (check_header(c, &disk->origin, key, disk->path, disk->format, from, head,
+			 n > 0 ? (size_t)n : 0) == 0 && disk->format == FORMAT_QCOW2)
+		check_chain(c, disk, key, fd, head, n > 0 ? (size_t)n : 0);
 	close(fd);
 	kind = disk_identify(head, n > 0 ? (size_t)n : 0);
-	if (kind == DISK_EXT2 || kind == DISK_EXT3 || kind == DISK_EXT4) {
-		diag_info(c->d, "%s: %s: %s file system%s", key, disk->path, disk_kind_name(kind),
-			  disk->snapshot ? " (read-only, writes go to a throw-away overlay)" : "");
+	disk_info(c, disk, kind);
+	if (disk->key != KEY_ROOTFS || disk->format != FORMAT_RAW)
 		return;
-	}
-	report(c, disk->key, SEV_WARN, 0, "%s '%s' is not an ext2/3/4 file system (found: %s)%s",
-		 key, disk->path, disk_kind_name(kind),
-		 kind == DISK_QCOW2 ? "; vmlaunch attaches disks as raw files: convert it "
-				      "with qemu-img convert -O raw" :
+	if (kind == DISK_EXT2 || kind == DISK_EXT3 || kind == DISK_EXT4 || kind == DISK_QCOW2)
+		return;
+	report(c, KEY_ROOTFS, SEV_WARN, 0, "rootfs '%s' is not an ext2/3/4 file system (found: %s)%s",
+		 disk->path, disk_kind_name(kind),
 		 kind == DISK_PARTITIONED ? "; name the partition, e.g. append = \"root=/dev/vda1\"" :
 		 "; the guest may not mount it");
 }
 
 static void check_disks(struct check *c)
 {
+	struct stat *seen = xcalloc(c->plan->ndisks + 1, sizeof(*seen));
 	size_t i;
 
 	for (i = 0; i < c->plan->ndisks; i++)
-		check_disk(c, &c->plan->disks[i]);
+		check_disk(c, &c->plan->disks[i], seen, i);
+	free(seen);
+}
+
+/* A shared folder: a directory QEMU can read (and write, for rw). */
+static void check_share(struct check *c, const struct plan_share *sh, size_t i)
+{
+	const char *home = getenv("HOME");
+	char *real = NULL;
+	struct stat st;
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(c->plan->shares[k].tag, sh->tag) == 0)
+			report_at(c, &sh->origin, SEV_ERROR, EXIT_CONFIG, "share '%s': tag '%s' is "
+				  "also the tag of share '%s' (%s:%u); give one of them tag=NAME",
+				  sh->path, sh->tag, c->plan->shares[k].path,
+				  c->plan->shares[k].origin.file, c->plan->shares[k].origin.line);
+	if (stat(sh->path, &st) < 0) {
+		report_at(c, &sh->origin, errno == ENOENT ? SEV_HOST : SEV_ERROR, EXIT_NOINPUT,
+			  "share '%s' %s%s", sh->path, errno == ENOENT ? "does not exist" :
+			  "cannot be examined: ", errno == ENOENT ? "" : strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		report_at(c, &sh->origin, SEV_ERROR, EXIT_NOINPUT, "share '%s' is %s, not a "
+			  "directory", sh->path, file_type_name(st.st_mode));
+		return;
+	}
+	if (access(sh->path, R_OK | X_OK) < 0 || (sh->rw && access(sh->path, W_OK) < 0)) {
+		report_at(c, &sh->origin, SEV_ERROR, EXIT_NOINPUT, "share '%s' cannot be %s by "
+			  "you: %s", sh->path, sh->rw ? "written" : "read", strerror(errno));
+		return;
+	}
+	real = realpath(sh->path, NULL);
+	if (sh->rw && real && (strcmp(real, "/") == 0 || (home && strcmp(real, home) == 0)))
+		report_at(c, &sh->origin, SEV_WARN, 0, "share '%s' rw: the guest can change "
+			  "everything in %s", sh->path, strcmp(real, "/") == 0 ? "the whole host" :
+			  "your home directory");
+	free(real);
+	diag_info(c->d, "%s: %s at /mnt/%s in the guest, %s (virtio-9p, security_model=none: "
+		  "files the guest writes are yours)", sh->id, sh->path, sh->tag,
+		  sh->rw ? "read-write" : "read-only");
+}
+
+static void check_shares(struct check *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->plan->nshares; i++)
+		check_share(c, &c->plan->shares[i], i);
 }
 
 static void check_initrd(struct check *c)
@@ -213,6 +478,10 @@ static void check_initrd(struct check *c)
 
 	if (!c->plan->initrd)
 		return;
+	if (c->plan->kernel_os == KERNEL_OS_OTHER && strchr(c->plan->initrd, ' '))
+		report(c, KEY_INITRD, SEV_ERROR, EXIT_CONFIG, "initrd '%s' with a multiboot kernel: "
+		       "QEMU takes a space in a module's name for the start of its arguments; "
+		       "use a path without spaces (a symlink will do)", c->plan->initrd);
 	fd = open_input(c, KEY_INITRD, c->plan->initrd, O_RDONLY);
 	if (fd >= 0)
 		close(fd);
@@ -652,9 +921,43 @@ static void check_cmdline(struct check *c)
 	free(cmdline);
 }
 
+/* PCI slots of pc and q35 left with -nodefaults; microvm's virtio-mmio transports. */
+#define PCI_SLOTS 30
+#define MICROVM_TRANSPORTS 8
+
+/* The device past what the machine takes, named by its own key and line. */
+static void check_slots(struct check *c)
+{
+	const struct vm_plan *p = c->plan;
+	int microvm = c->cfg->machine == MACHINE_MICROVM;
+	size_t max = microvm ? MICROVM_TRANSPORTS : PCI_SLOTS;
+	size_t used = c->cfg->net != NET_NONE, i;
+	const struct origin *at = NULL;
+	const char *path = NULL, *key = NULL;
+
+	for (i = 0; i < p->ndisks && !at; i++)
+		if (++used > max) {
+			at = &p->disks[i].origin;
+			path = p->disks[i].path;
+			key = cfg_keys[p->disks[i].key].name;
+		}
+	for (i = 0; i < p->nshares && !at; i++)
+		if (++used > max) {
+			at = &p->shares[i].origin;
+			path = p->shares[i].path;
+			key = "share";
+		}
+	if (at)
+		report_at(c, at, SEV_ERROR, EXIT_CONFIG, "%s '%s': machine %s takes %zu %s (disks, "
+			  "shares and the network card together)", key, path,
+			  machine_name(c->cfg->machine), max, microvm ? "virtio devices" :
+			  "PCI devices");
+}
+
 /* What the microvm profile cannot host, said before QEMU starts. */
 static void check_machine(struct check *c)
 {
+	check_slots(c);
 	if (c->cfg->machine == MACHINE_MICROVM && c->cfg->cpus > 1)
 		report(c, KEY_CPUS, SEV_ERROR, EXIT_CONFIG, "cpus %u with machine = microvm: "
 		       "vmlaunch runs microvm without ACPI (under TCG its ACPI hangs boots), so "
@@ -709,13 +1012,15 @@ unsigned config_validate(const struct vm_config *cfg, enum validate_mode mode,
 		plan_set(&plan->serial_path, NULL);
 		plan_set(&plan->serial_log, NULL);
 		for (i = 0; !cfg->s[KEY_SNAPSHOT].set && i < plan->ndisks; i++)
-			plan->disks[i].snapshot = 1;
+			plan->disks[i].snapshot = !plan->disks[i].readonly;
 		c.mode = VALIDATE_STRICT;
 	}
 	canonical_dir(&plan->kernel);
 	canonical_dir(&plan->initrd);
 	for (i = 0; i < plan->ndisks; i++)
 		canonical_dir(&plan->disks[i].path);
+	for (i = 0; i < plan->nshares; i++)
+		canonical_dir(&plan->shares[i].path);
 	canonical_dir(&plan->serial_path);
 	canonical_dir(&plan->serial_log);
 	if (strchr(plan->qemu, '/'))
@@ -724,6 +1029,7 @@ unsigned config_validate(const struct vm_config *cfg, enum validate_mode mode,
 	check_kernel(&c);
 	check_initrd(&c);
 	check_disks(&c);
+	check_shares(&c);
 	if (mode != VALIDATE_TEST)
 		check_serial(&c);
 	check_net(&c);
