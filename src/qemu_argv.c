@@ -191,25 +191,34 @@ static void push_file_node(struct qemu_cmd *cmd, const char *node, const char *p
 	strvec_push_nodup(&cmd->argv, sb_detach(&sb));
 }
 
+/* The name of level DEPTH of a disk's chain: ID, then ID-b1, ID-b2 ... */
+static char *chain_node(const char *id, size_t depth)
+{
+	return depth ? xasprintf("%s-b%zu", id, depth) : xstrdup(id);
+}
+
 /*
- * The node NODE on image PATH of FORMAT with the backing chain BACKING[0..N):
- * a raw image is its file node; a qcow2 image a qcow2 node on a file node,
- * its backing file named explicitly (QEMU never probes a format here).
+ * Level DEPTH of the chain of node ID: PATH of FORMAT on BACKING[0..N).  A
+ * raw image is its file node; a qcow2 image a qcow2 node on a file node,
+ * its backing node named explicitly (QEMU never probes a format here).
+ * Backing files are read-only.
  */
-static void push_image(struct qemu_cmd *cmd, const char *node, const char *path,
+static void push_image(struct qemu_cmd *cmd, const char *id, size_t depth, const char *path,
 		       enum disk_format format, int is_device, int readonly,
 		       const struct plan_backing *backing, size_t n)
 {
-	char *file, *below = NULL;
+	char *node = chain_node(id, depth), *file, *below = NULL;
 
 	if (format == FORMAT_RAW) {
 		push_file_node(cmd, node, path, is_device, readonly);
+		free(node);
 		return;
 	}
 	if (n) {
-		below = xasprintf("%s-b%zu", node, n);
-		/* Nearest first: build the chain from its far end. */
-		push_image(cmd, below, backing[0].path, backing[0].format, 0, 1, backing + 1, n - 1);
+		/* Built from the far end: a node exists before one names it. */
+		push_image(cmd, id, depth + 1, backing[0].path, backing[0].format, 0, 1,
+			   backing + 1, n - 1);
+		below = chain_node(id, depth + 1);
 	}
 	file = xasprintf("%s-file", node);
 	push_file_node(cmd, file, path, is_device, readonly);
@@ -218,6 +227,7 @@ static void push_image(struct qemu_cmd *cmd, const char *node, const char *path,
 		     below ? below : "null", readonly ? ",read-only=on" : "");
 	free(file);
 	free(below);
+	free(node);
 }
 
 static void render_disk(const struct device *dev, struct qemu_cmd *cmd)
@@ -230,14 +240,14 @@ static void render_disk(const struct device *dev, struct qemu_cmd *cmd)
 	strvec_pushf(&cmd->argv, "%s,drive=%s", dev->mmio ? "virtio-blk-device" : "virtio-blk-pci",
 		     disk->id);
 	if (!disk->overlay) {
-		push_image(cmd, disk->id, disk->path, disk->format, disk->is_device,
+		push_image(cmd, disk->id, 0, disk->path, disk->format, disk->is_device,
 			   disk->readonly, disk->backing, disk->nbacking);
 		return;
 	}
 	/* Snapshot: the image read-only, writes into a qcow2 overlay on top. */
 	base = xasprintf("%s-base", disk->id);
 	over = xasprintf("%s-overlay", disk->id);
-	push_image(cmd, base, disk->path, disk->format, disk->is_device, 1, disk->backing,
+	push_image(cmd, base, 0, disk->path, disk->format, disk->is_device, 1, disk->backing,
 		   disk->nbacking);
 	new_line(cmd);
 	push_file_node(cmd, over, disk->overlay, 0, 0);
