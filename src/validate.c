@@ -39,6 +39,9 @@ static void report(struct check *c, enum cfg_key key, enum severity sev, int sta
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void vreport(struct check *c, const struct origin *at, enum severity sev, int status,
+		    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vreport(struct check *c, const struct origin *at, enum severity sev, int status,
 		    const char *fmt, va_list ap)
 {
 	char *msg = xvasprintf(fmt, ap);
