@@ -8,7 +8,7 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "launch.h"
-#include "overlay.h"
+#include "prepare.h"
 #include "qemu_argv.h"
 #include "safefile.h"
 #include "strbuf.h"
@@ -30,57 +30,6 @@ static int load(const struct cli *cli, const char *file, enum validate_mode mode
 	return EXIT_OK;
 }
 
-/*
- * snapshot = yes: an overlay that exists only as an open descriptor, which
- * QEMU inherits and opens as /proc/self/fd/N; it vanishes with QEMU.
- */
-static int make_overlays(struct vm_plan *plan, struct diag *d)
-{
-	const char *tmpdir = getenv("TMPDIR"), *why;
-	size_t i;
-	int fd;
-
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	for (i = 0; i < plan->ndisks; i++) {
-		struct plan_disk *disk = &plan->disks[i];
-
-		if (!disk->snapshot)
-			continue;
-		fd = overlay_create_for(tmpdir, disk->path, disk->size, &why);
-		if (fd < 0) {
-			diag_error(d, NULL, EXIT_OSERR, "snapshot of '%s': %s (in %s): %s",
-				   disk->path, why, tmpdir, strerror(errno));
-			return -1;
-		}
-		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));
-	}
-	return 0;
-}
-
-/*
- * The boot log, opened by us rather than by QEMU, which would follow a
- * symlink planted at its name: QEMU inherits the descriptor and reopens
- * the same file as /proc/self/fd/N.  print still names the file.
- */
-static int open_boot_log(struct vm_plan *plan, struct diag *d)
-{
-	struct origin at = config_origin(plan->cfg, KEY_SERIAL);
-	struct strbuf why = STRBUF_INIT;
-	int fd;
-
-	if (plan->serial != SERIAL_SOCKET || !plan->serial_log)
-		return 0;
-	fd = safefile_open_log(plan->serial_log, &why);
-	if (fd < 0) {
-		diag_error(d, &at, EXIT_NOINPUT, "%s", why.buf);
-		sb_release(&why);
-		return -1;
-	}
-	plan_set(&plan->serial_log, xasprintf("/proc/self/fd/%d", fd));
-	return 0;
-}
-
 /* Validation should have refused any plan the builder cannot render: a bug if not. */
 static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *d)
 {
@@ -98,9 +47,9 @@ int cmd_run(const struct cli *cli)
 	struct vm_plan plan;
 	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 
-	if (status == EXIT_OK && open_boot_log(&plan, cli->d) < 0)
+	if (status == EXIT_OK && prepare_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
-	if (status == EXIT_OK && make_overlays(&plan, cli->d) < 0)
+	if (status == EXIT_OK && prepare_overlays(&plan, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {
 		status = build(&plan, &cmd, cli->d);
