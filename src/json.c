@@ -755,6 +755,12 @@ void jw_number(struct json_writer *w, double v)
 	}
 	if (!value_ok(w, 0))
 		return;
+	if (v == 0 && signbit(v)) {
+		/* "-0" would read back as the integer 0 */
+		sb_adds(w->sb, "-0.0");
+		value_done(w);
+		return;
+	}
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
