@@ -69,6 +69,7 @@ struct vm_plan {
 	char *serial_log;       /* QEMU's logfile=: a path, or /proc/self/fd/N */
 	int serial_wait;        /* QEMU waits for the console before the guest starts */
 	char *monitor_path;     /* supervised runs: an HMP monitor socket */
+	char *qmp_path;         /* started VMs: the QMP control socket */
 };
 
 /* The plan as the config says, before any look at the host. */

@@ -25,14 +25,16 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "usock.h"
+#include "vmctl.h"
 #include "xalloc.h"
 
 #define BUF_SIZE 4096
 #define TIMEOUT_MAX 999999999L   /* seconds: nine digits keep the ms arithmetic safe */
 
 static const char console_usage[] =
-	"usage: vmlaunch console [--replay] [--timeout SECONDS] [-o KEY=VALUE]... SOCKET|CONFIG\n"
-	"  attach to a VM's serial socket (or the socket CONFIG's 'serial' names)\n"
+	"usage: vmlaunch console [--replay] [--timeout SECONDS] [-o KEY=VALUE]... SOCKET|CONFIG|NAME\n"
+	"  attach to a VM's serial socket (or the socket CONFIG's 'serial' names,\n"
+	"  or the console of the VM NAME of vmlaunch start)\n"
 	"  -o KEY=VALUE      set a key of CONFIG (e.g. -o serial=PATH)\n"
 	"  --replay          first print SOCKET.log, what the guest printed so far\n"
 	"                    (also once the VM has exited)\n"
@@ -398,8 +400,17 @@ static int resolve_target(const char *path, int replay, const struct strvec *ove
 			*sock_path = xstrdup(path);
 			return 0;
 		}
+		if (errno == ENOENT && !strchr(path, '/') && vmctl_exists(path)) {
+			/* A VM of vmlaunch start, by its name. */
+			char *log = NULL;
+			int status = vmctl_console_target(path, sock_path, &log, d);
+
+			free(log);
+			return status;
+		}
 		if (errno == ENOENT || errno == ENOTDIR)
-			diag_error(d, &at, EXIT_NOINPUT, "no such socket or config file");
+			diag_error(d, &at, EXIT_NOINPUT, strchr(path, '/') ? "no such socket or "
+				   "config file" : "no such socket, config file or started VM");
 		else
 			diag_error(d, &at, EXIT_NOINPUT, "cannot look at it: %s", strerror(errno));
 		return EXIT_NOINPUT;

@@ -14,6 +14,7 @@
 #include "host.h"
 #include "smoke.h"
 #include "strvec.h"
+#include "vmctl.h"
 
 #ifndef VMLAUNCH_VERSION
 #define VMLAUNCH_VERSION "unknown"
@@ -47,6 +48,11 @@ static const struct own_command {
 } own_commands[] = {
 	{ "console", run_console },
 	{ "test", smoke_main },
+	{ "start", vmctl_start },
+	{ "list", vmctl_list },
+	{ "status", vmctl_status },
+	{ "exec", vmctl_exec },
+	{ "stop", vmctl_stop },
 };
 
 static void usage(FILE *out)
@@ -57,11 +63,19 @@ static void usage(FILE *out)
 	fputs("usage: vmlaunch [-q|-v] [-o KEY=VALUE]... CONFIG    boot the VM (as run)\n", out);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "       vmlaunch [-q|-v] %s\n", commands[i].usage);
-	fputs("       vmlaunch [-q|-v] console [--replay] [--timeout SECONDS] SOCKET|CONFIG\n"
+	fputs("       vmlaunch [-q|-v] console [--replay] [--timeout SECONDS] SOCKET|CONFIG|NAME\n"
 	      "                                 attach this terminal to the VM's serial socket\n"
 	      "                                 (leave with Ctrl-] or ~. at the start of a line)\n"
 	      "       vmlaunch [-q|-v] test [OPTIONS] [-o KEY=VALUE]... CONFIG...\n"
 	      "                                 boot smoke test, see below\n"
+	      "       vmlaunch start [--wait] [--timeout S] [-o KEY=VALUE]... CONFIG\n"
+	      "                                 start the VM in the background; prints its NAME\n"
+	      "       vmlaunch list [--json] | status [--json] NAME\n"
+	      "                                 the started VMs, as QEMU reports them\n"
+	      "       vmlaunch exec [--timeout S] NAME -- COMMAND...\n"
+	      "                                 run COMMAND in the guest's shell: its output, its status\n"
+	      "       vmlaunch stop [--force] [--timeout S] NAME | --all\n"
+	      "                                 power the VM off (then quit, then kill)\n"
 	      "       vmlaunch -h | --help | -V | --version\n\n"
 	      "options:\n"
 	      "  -o KEY=VALUE  set a config key, replacing the file's value (repeatable)\n"
@@ -84,7 +98,8 @@ static void usage(FILE *out)
 			cfg_keys[k].def && *cfg_keys[k].def ? "]" : "");
 	fputs("\nexit status: 0 ok; 1 test failed; 64 usage; 65 invalid config; 66 missing or\n"
 	      "unreadable file; 69 QEMU or KVM unavailable, socket in use; 70 internal;\n"
-	      "71 system error; 124 timeout; 128+N killed by signal N;\n"
+	      "68 no such VM; 71 system error; 124 timeout; 128+N killed by signal N;\n"
+	      "exec: otherwise the guest command's own status;\n"
 	      "run: otherwise QEMU's own status; with debug_exit = yes the guest's.\n"
 	      "See vmlaunch(1).\n", out);
 }

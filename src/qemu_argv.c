@@ -378,6 +378,13 @@ static void render_device(const struct vm_plan *p, const struct device *dev, str
 		if (p->cfg->machine != MACHINE_MICROVM)   /* which has it already */
 			strvec_push(&cmd->argv, "-no-reboot");
 		break;
+	case DEV_QMP:
+		new_line(cmd);
+		strvec_push(&cmd->argv, "-chardev");
+		push_escaped(&cmd->argv, "socket,id=qmp0,path=", dev->u.monitor_path,
+			     ",server=on,wait=off");
+		push2(cmd, "-mon", "chardev=qmp0,mode=control");
+		break;
 	}
 }
 

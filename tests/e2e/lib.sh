@@ -274,3 +274,39 @@ CONF
 
 # left_in_tmpdir: what a run left in $TMPDIR (empty when nothing).
 left_in_tmpdir() { ls -A "$TMPDIR"; }
+
+# Tests of started VMs (vmlaunch start): a private runtime directory, a
+# private copy of the default disk in $rootfs, and every VM of the test
+# stopped (and no QEMU on $rootfs left) when it ends.
+vm_setup() {
+	need_qemu
+	need_images
+	command -v pgrep >/dev/null || skip "pgrep is not installed"
+	cd "$top" || fail "cannot cd to $top"
+	XDG_RUNTIME_DIR=$tmp/run
+	export XDG_RUNTIME_DIR
+	mkdir -m 700 "$XDG_RUNTIME_DIR" || fail "cannot create $XDG_RUNTIME_DIR"
+	rootfs=$tmp/rootfs.ext4
+	copy_rootfs "$rootfs"
+	trap 'vm_cleanup; cleanup' EXIT
+}
+vm_cleanup() {
+	"$VMLAUNCH" stop --all --force >/dev/null 2>&1
+	for p in $(pgrep -f "filename=$rootfs"); do kill -9 "$p" 2>/dev/null; done
+}
+# vm_start NAME [ARGS...]: start --wait the default image as NAME on the private disk.
+vm_start() {
+	n=$1
+	shift
+	"$VMLAUNCH" start --wait --timeout 90 -o accel=tcg -o rootfs="$rootfs" -o name="$n" \
+		-o snapshot=yes "$@" images/busybox.conf >"$tmp/start.out" 2>"$tmp/start.err" ||
+		fail "start $n: status $?: $(cat "$tmp/start.out" "$tmp/start.err")"
+	[ "$(cat "$tmp/start.out")" = "$n" ] || fail "start $n printed '$(cat "$tmp/start.out")'"
+}
+# no_qemu_left: no QEMU on the test's disk runs (a zombie counts as gone).
+no_qemu_left() {
+	for p in $(pgrep -f "filename=$rootfs"); do
+		st=$(ps -o stat= -p "$p") && [ "${st#Z}" = "$st" ] && return 1
+	done
+	return 0
+}

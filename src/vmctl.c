@@ -1,0 +1,1323 @@
+#include "vmctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "conscan.h"
+#include "exitcodes.h"
+#include "json.h"
+#include "launch.h"
+#include "plan.h"
+#include "prepare.h"
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "spawn.h"
+#include "strbuf.h"
+#include "supervise.h"
+#include "usock.h"
+#include "validate.h"
+#include "vmstate.h"
+#include "xalloc.h"
+
+#define DEFAULT_READY "vmlaunch: boot ok"
+#define UP_TIMEOUT_MS 20000        /* QEMU answers on QMP within this after it started */
+#define QMP_TIMEOUT_MS 3000
+
+/* ---- small helpers ---- */
+
+static int usage_error(struct diag *d, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(struct diag *d, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(d->out, "vmlaunch: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(d->out, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vmlaunch --help'.\n", d->out);
+	return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || n < 1 || n > 86400)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The runtime directory, or a status after reporting; 1 (no VMs) when it is not there. */
+static int open_root(struct vmroot *root, int create, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r = vmroot_open(root, create, &why);
+
+	if (r < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "%s", why.buf);
+		sb_release(&why);
+		return -1;
+	}
+	return r;
+}
+
+/* The started VM NAME: 0, or the exit status after reporting (68: none). */
+static int find_vm(struct vmroot *root, const char *cmd, const char *name, struct vmdir *vm,
+		   struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
+	if (!vmstate_name_ok(name)) {
+		usage_error(d, cmd, "'%s' is not a VM name (letters, digits, '_', '-' and '.', "
+			    "not starting with '.' or '-')", name);
+		return EXIT_USAGE;
+	}
+	r = open_root(root, 0, d);
+	if (r < 0)
+		return EXIT_OSERR;
+	if (r == 0)
+		r = vmdir_open(root, name, vm, &why);
+	if (r < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "%s", why.buf);
+		sb_release(&why);
+		return EXIT_OSERR;
+	}
+	if (r > 0) {
+		diag_error(d, NULL, EXIT_NOVM, "%s: no VM named '%s' was started (vmlaunch list "
+			   "shows them)", cmd, name);
+		return EXIT_NOVM;
+	}
+	return 0;
+}
+
+/* QEMU's pid, if the process with it is still the one the VM started. */
+static pid_t qemu_pid(const struct vmdir *vm)
+{
+	char *text = vmdir_read(vm, "pid");
+	unsigned long long start = 0;
+	long pid = 0;
+
+	if (text && sscanf(text, "%ld %llu", &pid, &start) == 2 && pid > 0 &&
+	    vmstate_proc_start((pid_t)pid) == start && vmdir_alive(vm)) {
+		free(text);
+		return (pid_t)pid;
+	}
+	free(text);
+	return 0;
+}
+
+/* "exited with status N", "killed by signal N", as the supervisor recorded it. */
+static char *how_ended(const struct vmdir *vm, int *status)
+{
+	char *text = vmdir_read(vm, "exit");
+	int n = -1;
+	char *s;
+
+	*status = -1;
+	if (text && sscanf(text, "exit %d", &n) == 1) {
+		*status = n;
+		s = xasprintf("exited with status %d", n);
+	} else if (text && sscanf(text, "signal %d", &n) == 1) {
+		*status = 128 + n;
+		s = xasprintf("killed by signal %d (%s)", n, strsignal(n));
+	} else {
+		s = xstrdup("gone (its supervisor was killed, or the machine restarted)");
+	}
+	free(text);
+	return s;
+}
+
+/* ---- QMP ---- */
+
+static int qmp_connect(const struct vmdir *vm, struct qmp *q, int timeout_ms)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *path = xasprintf("%s/qmp.sock", vm->path);
+	int r = qmp_open(q, path, timeout_ms, &why);
+
+	free(path);
+	sb_release(&why);
+	return r;
+}
+
+/* One command without arguments; 0 when QEMU answered with a return. */
+static int qmp_simple(const struct vmdir *vm, const char *cmd, struct json **result)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct qmp q;
+	int r;
+
+	if (result)
+		*result = NULL;
+	if (qmp_connect(vm, &q, QMP_TIMEOUT_MS) < 0)
+		return -1;
+	r = qmp_execute(&q, cmd, NULL, result, &why, QMP_TIMEOUT_MS);
+	qmp_close(&q);
+	sb_release(&why);
+	return r;
+}
+
+/* QEMU's run state ("running", "paused", ...), or NULL when QMP does not answer. */
+static char *qmp_state(const struct vmdir *vm)
+{
+	struct json *ret = NULL;
+	const char *s;
+	char *state = NULL;
+
+	if (qmp_simple(vm, "query-status", &ret) == 0 &&
+	    (s = json_str(json_get(ret, "status"))) != NULL)
+		state = xstrdup(strcmp(s, "prelaunch") == 0 ? "starting" : s);
+	json_free(ret);
+	return state;
+}
+
+/* Is a client attached to the VM's console (QEMU serves one at a time)? */
+static int console_attached(const struct vmdir *vm)
+{
+	struct json *ret = NULL;
+	size_t i;
+	int attached = 0;
+
+	if (qmp_simple(vm, "query-chardev", &ret) < 0) {
+		json_free(ret);
+		return 0;
+	}
+	for (i = 0; i < json_count(ret); i++) {
+		const struct json *c = json_at(ret, i);
+		const char *label = json_str(json_get(c, "label"));
+		const char *file = json_str(json_get(c, "filename"));
+
+		if (label && file && strcmp(label, "serial0") == 0 &&
+		    strncmp(file, "disconnected:", 13) != 0)
+			attached = 1;
+	}
+	json_free(ret);
+	return attached;
+}
+
+/* ---- start ---- */
+
+struct start_opts {
+	struct strvec overrides;
+	const char *config;
+	int wait;
+	unsigned timeout;          /* --wait: seconds for the boot marker */
+};
+
+static int start_options(int argc, char **argv, struct start_opts *o, struct diag *d)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 60;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--wait") == 0) {
+			o->wait = 1;
+		} else if (strcmp(a, "--timeout") == 0) {
+			if (i + 1 >= argc || parse_seconds(argv[++i], &o->timeout) < 0)
+				return usage_error(d, "start", "--timeout needs a number of seconds "
+						   "(1 to 86400)");
+		} else if (strncmp(a, "-o", 2) == 0 && (a[2] || i + 1 < argc)) {
+			strvec_push(&o->overrides, a[2] ? a + 2 : argv[++i]);
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "-v") == 0) {
+			*(a[1] == 'q' ? &d->quiet : &d->verbose) = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error(d, "start", "unknown option '%s'", a);
+		} else if (o->config) {
+			return usage_error(d, "start", "one CONFIG at a time ('%s')", a);
+		} else {
+			o->config = a;
+		}
+	}
+	if (!o->config)
+		return usage_error(d, "start", "missing CONFIG");
+	return 0;
+}
+
+/* The state file: what list and status show, and where the console is. */
+static char *state_text(const struct vm_plan *p, const char *config, const char *cwd)
+{
+	const struct vm_config *cfg = p->cfg;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	char *abs = config[0] == '/' ? xstrdup(config) : xasprintf("%s/%s", cwd, config);
+
+	sb_addf(&sb, "name=%s\nconfig=%s\nmachine=%s\n", cfg->name, abs,
+		machine_name(cfg->machine));
+	free(abs);
+	if (p->serial == SERIAL_SOCKET)
+		sb_addf(&sb, "console=%s\nlog=%s.log\n", p->serial_path, p->serial_path);
+	for (i = 0; cfg->net == NET_VIRTIO || cfg->net == NET_E1000 ? i < cfg->nforwards : 0; i++)
+		sb_addf(&sb, "forward=%s:%s:%u-%u\n", forward_proto_name(cfg->forwards[i].proto),
+			cfg->forwards[i].host_addr, cfg->forwards[i].host_port,
+			cfg->forwards[i].guest_port);
+	if (cfg->gdb_addr)
+		sb_addf(&sb, "gdb=%s:%u\n", cfg->gdb_addr, cfg->gdb_port);
+	for (i = 0; i < p->ndisks; i++)
+		sb_addf(&sb, "disk=%s\n", p->disks[i].path);
+	for (i = 0; i < p->nshares; i++)
+		sb_addf(&sb, "share=%s\n", p->shares[i].path);
+	return sb_detach(&sb);
+}
+
+/*
+ * The console and the control socket of a started VM live in its
+ * directory; a config's own serial socket stays where the config says
+ * (the lab's serial.socket), with its boot log beside it.
+ */
+static int start_plan(struct vm_plan *p, const struct vmdir *vm, int *log_fd, struct diag *d)
+{
+	*log_fd = -1;
+	plan_set(&p->qmp_path, xasprintf("%s/qmp.sock", vm->path));
+	if (strlen(p->qmp_path) > usock_path_max()) {
+		diag_error(d, NULL, EXIT_CONFIG, "start: the runtime directory %s is too long for "
+			   "unix sockets: set XDG_RUNTIME_DIR to a shorter one", vm->path);
+		return -1;
+	}
+	if (p->serial == SERIAL_STDIO) {
+		/* Nobody's terminal: a socket in the VM's directory instead. */
+		p->serial = SERIAL_SOCKET;
+		plan_set(&p->serial_path, xasprintf("%s/serial.sock", vm->path));
+		*log_fd = vmdir_create_file(vm, "serial.sock.log", 0);
+		if (*log_fd < 0) {
+			diag_error(d, NULL, EXIT_OSERR, "start: cannot create %s/serial.sock.log: %s",
+				   vm->path, strerror(errno));
+			return -1;
+		}
+		plan_set(&p->serial_log, xasprintf("/proc/self/fd/%d", *log_fd));
+		return 0;
+	}
+	return prepare_boot_log(p, d);
+}
+
+static volatile sig_atomic_t supervised_qemu;
+
+static void forward_signal(int sig)
+{
+	if (supervised_qemu > 0)
+		kill((pid_t)supervised_qemu, sig);
+}
+
+/*
+ * The supervisor: detached from the terminal and the caller's output, QEMU's
+ * parent for as long as QEMU lives, holding the VM's lock (inherited from
+ * start); it records how QEMU ended, then exits, which frees the lock.
+ */
+static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, int ready)
+{
+	struct spawn sp = SPAWN_INIT;
+	struct sigaction sa;
+	char *line;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), st;
+	ssize_t sent;
+	pid_t pid;
+
+	setsid();
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	sp.argv = argv;
+	sp.in = SPAWN_DEVNULL;
+	sp.out = sp.err = qemu_log;
+	sp.new_group = 1;
+	sp.death_signal = SIGKILL;   /* QEMU never outlives its supervisor */
+	sp.umask_077 = 1;
+	if (spawn_start(&sp, &pid) < 0) {
+		line = xasprintf("fail %d\n", errno);
+		vmdir_write(vm, "exit", "exit 127\n");
+		sent = write(ready, line, strlen(line));
+		(void)sent;
+		_exit(1);
+	}
+	supervised_qemu = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	line = xasprintf("%ld %llu\n", (long)pid, vmstate_proc_start(pid));
+	vmdir_write(vm, "pid", line);
+	free(line);
+	line = xasprintf("ok %ld\n", (long)pid);
+	/* If start went away meanwhile, the VM runs on all the same. */
+	sent = write(ready, line, strlen(line));
+	(void)sent;
+	free(line);
+	close(ready);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	line = WIFEXITED(st) ? xasprintf("exit %d\n", WEXITSTATUS(st)) :
+			       xasprintf("signal %d\n", WTERMSIG(st));
+	vmdir_write(vm, "exit", line);
+	_exit(0);
+}
+
+/* QEMU's last message in the VM's qemu.log, printable, or "". */
+static char *qemu_message(const struct vmdir *vm)
+{
+	char *text = vmdir_read(vm, "qemu.log"), *line = NULL, *p, *nl;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (p = text; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p && !strstr(p, "QEMU waiting for connection"))
+			line = p;
+		if (!nl)
+			break;
+	}
+	if (line)
+		conscan_sanitize(&sb, line, strlen(line) > 300 ? 300 : strlen(line));
+	free(text);
+	return sb_detach(&sb);
+}
+
+/* Until QEMU answers on QMP: 0; -1 after reporting why it did not (it exited). */
+static int wait_up(struct vmdir *vm, struct diag *d)
+{
+	int waited = 0;
+
+	for (;;) {
+		struct qmp q;
+
+		if (!vmdir_alive(vm)) {
+			int status;
+			char *how = how_ended(vm, &status), *msg = qemu_message(vm);
+
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU %s at once%s%s", how,
+				   *msg ? ": " : "", msg);
+			free(how);
+			free(msg);
+			return -1;
+		}
+		if (qmp_connect(vm, &q, 500) == 0) {
+			qmp_close(&q);
+			return 0;
+		}
+		if (waited >= UP_TIMEOUT_MS) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU did not answer on %s/qmp.sock "
+				   "within %d s", vm->path, UP_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		sleep_ms(50);
+		waited += 50;
+	}
+}
+
+/* Stop a VM for good: QMP quit, then the verified QEMU pid; until its supervisor is gone. */
+static void kill_vm(struct vmdir *vm)
+{
+	pid_t pid = qemu_pid(vm);
+	int i;
+
+	qmp_simple(vm, "quit", NULL);
+	for (i = 0; i < 100 && vmdir_alive(vm); i++) {
+		if (i == 40 && pid && qemu_pid(vm) == pid)
+			kill(pid, SIGTERM);
+		if (i == 70 && pid && qemu_pid(vm) == pid)
+			kill(pid, SIGKILL);
+		sleep_ms(50);
+	}
+}
+
+/*
+ * start --wait: until the boot log shows the boot marker.  0; 124 at the
+ * timeout; 128+N on a signal; 69 when QEMU ended first.
+ */
+static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, struct diag *d)
+{
+	double until = now_seconds() + timeout;
+	struct strbuf seen = STRBUF_INIT;
+	char buf[4096];
+	int sigfd = signals_open(), fd = -1, status = -1;
+
+	while (status < 0) {
+		ssize_t n;
+		int sig;
+
+		if (fd < 0)
+			fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+			sb_add(&seen, buf, (size_t)n);
+			if (strstr(seen.buf, DEFAULT_READY))
+				status = 0;
+			if (seen.len > 8192) {          /* keep a window for a split marker */
+				memmove(seen.buf, seen.buf + seen.len - 64, 64);
+				seen.len = 64;
+				seen.buf[64] = '\0';
+			}
+		}
+		if (status >= 0)
+			break;
+		if (sigfd >= 0 && (sig = signals_read(sigfd)) != 0 && sig != SIGCHLD) {
+			diag_error(d, NULL, 128 + sig, "start: stopped by signal %d; the VM was "
+				   "stopped", sig);
+			status = 128 + sig;
+		} else if (!vmdir_alive(vm)) {
+			int st;
+			char *how = how_ended(vm, &st);
+
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: the VM %s before it booted", how);
+			free(how);
+			status = EXIT_UNAVAILABLE;
+		} else if (now_seconds() >= until) {
+			diag_error(d, NULL, EXIT_TIMEOUT, "start: no '%s' in %s within %u s; the VM "
+				   "was stopped", DEFAULT_READY, log, timeout);
+			status = EXIT_TIMEOUT;
+		} else {
+			sleep_ms(50);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (sigfd >= 0)
+		close(sigfd);
+	sb_release(&seen);
+	return status;
+}
+
+/* Fork the supervisor and wait until QEMU is up; the status to exit with. */
+static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int qemu_log,
+		  struct diag *d)
+{
+	char answer[64] = "";
+	int ready[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: pipe: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: fork: %s", strerror(errno));
+		close(ready[0]);
+		close(ready[1]);
+		return EXIT_OSERR;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		supervise(vm, argv, qemu_log, ready[1]);
+	}
+	close(ready[1]);
+	/* The supervisor holds the lock now; ours goes. */
+	close(vm->lock);
+	vm->lock = -1;
+	while ((n = read(ready[0], answer, sizeof(answer) - 1)) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	answer[n > 0 ? n : 0] = '\0';
+	/* The supervisor is not ours to wait for: it runs on as the VM's. */
+	if (strncmp(answer, "ok ", 3) != 0) {
+		int err = atoi(answer + 5);
+
+		diag_error(d, NULL, err == ENOENT ? EXIT_UNAVAILABLE : EXIT_OSERR,
+			   "start: cannot run QEMU '%s': %s", argv[0], n > 0 ? strerror(err) :
+			   "its supervisor died");
+		vmdir_remove(root, vm);
+		return d->status;
+	}
+	if (wait_up(vm, d) < 0) {
+		kill_vm(vm);
+		vmdir_remove(root, vm);
+		return d->status;
+	}
+	return 0;
+}
+
+int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *env,
+		struct diag *d)
+{
+	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct strbuf why = STRBUF_INIT;
+	struct start_opts o;
+	struct vm_config cfg;
+	struct vm_plan plan;
+	int status, log_fd = -1, qemu_log = -1, r;
+	char *state = NULL;
+
+	memset(&plan, 0, sizeof(plan));
+	memset(&cfg, 0, sizeof(cfg));
+	status = start_options(argc, argv, &o, d);
+	if (status)
+		goto out;
+	if (config_load(&cfg, o.config, &o.overrides, cwd, d) ||
+	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan)) {
+		status = d->status;
+		goto out;
+	}
+	if (open_root(&root, 1, d) < 0) {
+		status = EXIT_OSERR;
+		goto out;
+	}
+	r = vmdir_create(&root, cfg.name, &vm, &why);
+	if (r != 0) {
+		if (r > 0)
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: a VM named '%s' is running "
+				   "(vmlaunch stop %s; or another instance: -o name=OTHER)",
+				   cfg.name, cfg.name);
+		else
+			diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
+		status = d->status;
+		goto out_nodir;
+	}
+	qemu_log = vmdir_create_file(&vm, "qemu.log", 1);
+	if (qemu_log < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
+			   strerror(errno));
+		status = EXIT_OSERR;
+	} else if (start_plan(&plan, &vm, &log_fd, d) < 0 || prepare_overlays(&plan, d) < 0) {
+		status = d->status;
+	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
+			   strerror(errno));
+		status = EXIT_OSERR;
+	} else if (qemu_cmd_build(&plan, &cmd) < 0) {
+		diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
+			   "line: %s", cmd.error);
+		status = EXIT_INTERNAL;
+	} else {
+		if (d->verbose) {
+			fputs("vmlaunch: start ", d->out);
+			launch_print(&cmd, d->out);
+		}
+		status = launch(&root, &vm, cmd.argv.v, qemu_log, d);
+		if (status == 0 && o.wait) {
+			char *log = vmstate_get(state, "log");
+
+			status = log ? wait_ready(&vm, log, o.timeout, d) : 0;
+			free(log);
+			if (status) {
+				kill_vm(&vm);
+				vmdir_remove(&root, &vm);
+			}
+		}
+		if (status == 0)
+			printf("%s\n", cfg.name);
+		goto out_dir;
+	}
+	vmdir_remove(&root, &vm);
+out_dir:
+	vmdir_close(&vm);
+out_nodir:
+	vmroot_close(&root);
+out:
+	if (qemu_log >= 0)
+		close(qemu_log);
+	if (log_fd >= 0)
+		close(log_fd);
+	free(state);
+	qemu_cmd_free(&cmd);
+	plan_free(&plan);
+	config_free(&cfg);
+	strvec_clear(&o.overrides);
+	sb_release(&why);
+	return status;
+}
+
+/* ---- list and status ---- */
+
+struct vm_info {
+	char *name, *state, *ended, *config, *console, *log, *gdb;
+	struct strvec forwards, disks, shares;
+	long pid;
+	long long uptime;          /* seconds, -1 when not known */
+	int exit_status;           /* -1 when running or not known */
+};
+
+static long long uptime_of(pid_t pid)
+{
+	unsigned long long start = vmstate_proc_start(pid);
+	double up = 0;
+	long ticks = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f && fscanf(f, "%lf", &up) != 1)
+		up = 0;
+	if (f)
+		fclose(f);
+	if (!start || ticks <= 0 || up <= 0)
+		return -1;
+	return (long long)(up - (double)start / (double)ticks);
+}
+
+static void lines_of(struct strvec *out, const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+
+		if (strncmp(p, key, n) == 0 && p[n] == '=')
+			strvec_push_nodup(out, xstrndup(p + n + 1,
+					  (size_t)((nl ? nl : p + strlen(p)) - p - n - 1)));
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* What is true of VM now: asked of its lock and QEMU; a dead VM's leftovers go. */
+static void vm_info_get(struct vmroot *root, struct vmdir *vm, struct vm_info *info)
+{
+	char *state = vmdir_read(vm, "state");
+
+	memset(info, 0, sizeof(*info));
+	info->name = xstrdup(vm->name);
+	info->exit_status = -1;
+	info->uptime = -1;
+	info->config = state ? vmstate_get(state, "config") : NULL;
+	info->console = state ? vmstate_get(state, "console") : NULL;
+	info->log = state ? vmstate_get(state, "log") : NULL;
+	info->gdb = state ? vmstate_get(state, "gdb") : NULL;
+	lines_of(&info->forwards, state, "forward");
+	lines_of(&info->disks, state, "disk");
+	lines_of(&info->shares, state, "share");
+	free(state);
+	if (vmdir_alive(vm)) {
+		pid_t pid = qemu_pid(vm);
+
+		info->pid = pid;
+		info->uptime = pid ? uptime_of(pid) : -1;
+		info->state = pid ? qmp_state(vm) : NULL;
+		if (!info->state)
+			info->state = xstrdup(pid ? "unresponsive" : "starting");
+		return;
+	}
+	info->state = xstrdup("exited");
+	info->ended = how_ended(vm, &info->exit_status);
+	vmdir_remove(root, vm);      /* nothing of a dead VM is kept */
+}
+
+static void vm_info_free(struct vm_info *info)
+{
+	free(info->name);
+	free(info->state);
+	free(info->ended);
+	free(info->config);
+	free(info->console);
+	free(info->log);
+	free(info->gdb);
+	strvec_clear(&info->forwards);
+	strvec_clear(&info->disks);
+	strvec_clear(&info->shares);
+}
+
+static void json_strings(struct json_writer *w, const char *key, const struct strvec *v)
+{
+	size_t i;
+
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (i = 0; i < v->n; i++)
+		jw_string(w, v->v[i]);
+	jw_end_array(w);
+}
+
+static void json_opt_string(struct json_writer *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
+/* One VM as the documented JSON object (vmlaunch(1), BACKGROUND VMS). */
+static void vm_info_json(struct json_writer *w, const struct vm_info *info)
+{
+	jw_begin_object(w);
+	json_opt_string(w, "name", info->name);
+	json_opt_string(w, "state", info->state);
+	jw_key(w, "exit_status");
+	if (info->exit_status >= 0)
+		jw_int(w, info->exit_status);
+	else
+		jw_null(w);
+	json_opt_string(w, "ended", info->ended);
+	jw_key(w, "pid");
+	if (info->pid > 0)
+		jw_int(w, info->pid);
+	else
+		jw_null(w);
+	jw_key(w, "uptime_seconds");
+	if (info->uptime >= 0)
+		jw_int(w, info->uptime);
+	else
+		jw_null(w);
+	json_opt_string(w, "config", info->config);
+	json_opt_string(w, "console", info->console);
+	json_opt_string(w, "boot_log", info->log);
+	json_strings(w, "forwards", &info->forwards);
+	json_opt_string(w, "gdb", info->gdb);
+	json_strings(w, "disks", &info->disks);
+	json_strings(w, "shares", &info->shares);
+	jw_end_object(w);
+}
+
+static void vm_info_text(const struct vm_info *info, int long_form)
+{
+	struct strbuf line = STRBUF_INIT;
+	size_t i;
+
+	if (!long_form) {
+		sb_addf(&line, "%-16s %-12s", info->name, info->state);
+		if (info->pid > 0)
+			sb_addf(&line, " pid %-8ld up %-6llds", info->pid, info->uptime);
+		if (info->ended)
+			sb_addf(&line, " %s (cleaned up)", info->ended);
+		else if (info->console)
+			sb_addf(&line, " console %s", info->console);
+		printf("%s\n", line.buf);
+		sb_release(&line);
+		return;
+	}
+	printf("name:     %s\nstate:    %s%s%s\n", info->name, info->state,
+	       info->ended ? ", " : "", info->ended ? info->ended : "");
+	if (info->pid > 0)
+		printf("pid:      %ld\nuptime:   %lld s\n", info->pid, info->uptime);
+	printf("config:   %s\n", info->config ? info->config : "?");
+	if (info->console)
+		printf("console:  %s\nboot log: %s\n", info->console, info->log ? info->log : "?");
+	for (i = 0; i < info->forwards.n; i++)
+		printf("forward:  %s\n", info->forwards.v[i]);
+	if (info->gdb)
+		printf("gdb:      %s\n", info->gdb);
+	for (i = 0; i < info->disks.n; i++)
+		printf("disk:     %s\n", info->disks.v[i]);
+	for (i = 0; i < info->shares.n; i++)
+		printf("share:    %s\n", info->shares.v[i]);
+	if (info->ended)
+		printf("(its runtime files were removed)\n");
+}
+
+static int json_option(int argc, char **argv, const char *cmd, int *json, const char **name,
+		       int want_name, struct diag *d)
+{
+	int i;
+
+	*json = 0;
+	*name = NULL;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(d, cmd, "unknown option '%s'", argv[i]);
+		else if (!want_name || *name)
+			return usage_error(d, cmd, "too many arguments ('%s')", argv[i]);
+		else
+			*name = argv[i];
+	}
+	if (want_name && !*name)
+		return usage_error(d, cmd, "missing NAME");
+	return 0;
+}
+
+static void print_json(struct strbuf *sb)
+{
+	fputs(sb->buf ? sb->buf : "", stdout);
+	fputc('\n', stdout);
+	sb_release(sb);
+}
+
+int vmctl_list(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	struct strbuf out = STRBUF_INIT;
+	struct json_writer w;
+	char **names = NULL;
+	const char *unused;
+	size_t n = 0, i;
+	int json, r;
+
+	(void)cwd;
+	(void)env;
+	r = json_option(argc, argv, "list", &json, &unused, 0, d);
+	if (r)
+		return r;
+	r = open_root(&root, 0, d);
+	if (r < 0)
+		return EXIT_OSERR;
+	if (r == 0)
+		n = vmroot_list(&root, &names);
+	jw_init(&w, &out);
+	jw_begin_array(&w);
+	for (i = 0; i < n; i++) {
+		struct strbuf why = STRBUF_INIT;
+		struct vmdir vm;
+		struct vm_info info;
+
+		if (vmdir_open(&root, names[i], &vm, &why) == 0) {
+			vm_info_get(&root, &vm, &info);
+			if (json)
+				vm_info_json(&w, &info);
+			else
+				vm_info_text(&info, 0);
+			vm_info_free(&info);
+		} else if (why.len) {
+			diag_warn(d, NULL, "%s", why.buf);
+		}
+		vmdir_close(&vm);
+		sb_release(&why);
+		free(names[i]);
+	}
+	free(names);
+	jw_end_array(&w);
+	if (json)
+		print_json(&out);
+	sb_release(&out);
+	vmroot_close(&root);
+	return 0;
+}
+
+int vmctl_status(int argc, char **argv, const char *cwd, const struct host_env *env,
+		 struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct vm_info info;
+	struct strbuf out = STRBUF_INIT;
+	struct json_writer w;
+	const char *name;
+	int json, r;
+
+	(void)cwd;
+	(void)env;
+	r = json_option(argc, argv, "status", &json, &name, 1, d);
+	if (r)
+		return r;
+	r = find_vm(&root, "status", name, &vm, d);
+	if (r == 0) {
+		vm_info_get(&root, &vm, &info);
+		if (json) {
+			jw_init(&w, &out);
+			vm_info_json(&w, &info);
+			print_json(&out);
+		} else {
+			vm_info_text(&info, 1);
+		}
+		vm_info_free(&info);
+	}
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	return r;
+}
+
+/* ---- stop ---- */
+
+/* Until the VM's supervisor is gone (QEMU ended): 1, or 0 after MS. */
+static int wait_gone(const struct vmdir *vm, int ms)
+{
+	for (; ms > 0; ms -= 50) {
+		if (!vmdir_alive(vm))
+			return 1;
+		sleep_ms(50);
+	}
+	return !vmdir_alive(vm);
+}
+
+/*
+ * Ask the guest to power off (the ACPI power button), wait, then have QEMU
+ * quit, then signal the QEMU whose pid and start time the VM recorded (so
+ * never a process that reused the pid).  The disks are never touched.
+ */
+static int stop_one(struct vmroot *root, struct vmdir *vm, int force, unsigned timeout,
+		    struct diag *d)
+{
+	char *state = vmdir_read(vm, "state"), *machine = state ? vmstate_get(state, "machine") : NULL;
+	int acpi = !machine || strcmp(machine, "microvm") != 0, st;
+	const char *how = "stopped";
+
+	free(state);
+	free(machine);
+	if (!vmdir_alive(vm)) {
+		char *ended = how_ended(vm, &st);
+
+		printf("%s had already %s\n", vm->name, ended);
+		free(ended);
+		vmdir_remove(root, vm);
+		return 0;
+	}
+	if (!force && acpi) {
+		if (qmp_simple(vm, "system_powerdown", NULL) == 0 && wait_gone(vm, (int)timeout * 1000))
+			how = "powered off";
+		else
+			how = "did not power off in time: QEMU was told to quit";
+	} else if (!force) {
+		how = "stopped (microvm has no ACPI power button: QEMU was told to quit)";
+	}
+	if (vmdir_alive(vm)) {
+		kill_vm(vm);
+		if (!wait_gone(vm, 5000)) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "stop: %s would not stop (its "
+				   "supervisor still runs); nothing was removed", vm->name);
+			return EXIT_UNAVAILABLE;
+		}
+	}
+	vmdir_remove(root, vm);
+	printf("%s %s\n", vm->name, how);
+	return 0;
+}
+
+int vmctl_stop(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	const char *name = NULL;
+	unsigned timeout = 30;
+	int i, all = 0, force = 0, status = 0;
+
+	(void)cwd;
+	(void)env;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (strcmp(argv[i], "--force") == 0)
+			force = 1;
+		else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 >= argc || parse_seconds(argv[++i], &timeout) < 0)
+				return usage_error(d, "stop", "--timeout needs a number of seconds "
+						   "(1 to 86400)");
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(d, "stop", "unknown option '%s'", argv[i]);
+		else if (name)
+			return usage_error(d, "stop", "one NAME at a time ('%s'), or --all", argv[i]);
+		else
+			name = argv[i];
+	}
+	if (!name == !all)
+		return usage_error(d, "stop", all ? "NAME or --all, not both" : "missing NAME (or --all)");
+	if (all) {
+		char **names = NULL;
+		size_t n = 0, k;
+		int r = open_root(&root, 0, d);
+
+		if (r < 0)
+			return EXIT_OSERR;
+		if (r == 0)
+			n = vmroot_list(&root, &names);
+		for (k = 0; k < n; k++) {
+			struct strbuf why = STRBUF_INIT;
+			struct vmdir vm;
+			int one;
+
+			if (vmdir_open(&root, names[k], &vm, &why) == 0) {
+				one = stop_one(&root, &vm, force, timeout, d);
+				if (one && !status)
+					status = one;
+			}
+			vmdir_close(&vm);
+			sb_release(&why);
+			free(names[k]);
+		}
+		free(names);
+	} else {
+		struct vmdir vm = { NULL, NULL, -1, -1 };
+
+		status = find_vm(&root, "stop", name, &vm, d);
+		if (status == 0)
+			status = stop_one(&root, &vm, force, timeout, d);
+		vmdir_close(&vm);
+	}
+	vmroot_close(&root);
+	return status;
+}
+
+/* ---- exec ---- */
+
+struct exec_state {
+	char start[64], end[64];   /* the markers the guest prints */
+	struct strbuf in;          /* received and not yet decided on */
+	int started, done, status;
+	int pending_cr;            /* a '\r' held back: "\r\n" prints as "\n" */
+};
+
+/* Write guest output with "\r\n" as "\n". */
+static void put_output(struct exec_state *e, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (e->pending_cr && p[i] != '\n')
+			fputc('\r', stdout);
+		e->pending_cr = p[i] == '\r';
+		if (!e->pending_cr)
+			fputc(p[i], stdout);
+	}
+}
+
+/* New console bytes: find the start marker, pass output on, find the end marker. */
+static void exec_feed(struct exec_state *e, const char *buf, size_t n)
+{
+	char *p;
+
+	sb_add(&e->in, buf, n);
+	if (!e->started) {
+		p = e->in.buf ? strstr(e->in.buf, e->start) : NULL;
+		if (!p) {
+			/* Keep only what could be the start of the marker. */
+			if (e->in.len > sizeof(e->start)) {
+				size_t keep = sizeof(e->start);
+
+				memmove(e->in.buf, e->in.buf + e->in.len - keep, keep + 1);
+				e->in.len = keep;
+			}
+			return;
+		}
+		p += strlen(e->start);
+		p += strspn(p, "\r");
+		if (*p == '\n')
+			p++;
+		else if (!*p)
+			return;            /* its line end is still on the way */
+		e->started = 1;
+		memmove(e->in.buf, p, e->in.len - (size_t)(p - e->in.buf) + 1);
+		e->in.len -= (size_t)(p - e->in.buf);
+	}
+	p = strstr(e->in.buf ? e->in.buf : "", e->end);
+	if (p && strpbrk(p + strlen(e->end), "\r\n")) {
+		e->status = atoi(p + strlen(e->end));
+		put_output(e, e->in.buf, (size_t)(p - e->in.buf));
+		e->done = 1;
+		return;
+	}
+	/* Everything but what could be the start of the end marker is output. */
+	if (e->in.len > sizeof(e->end) + 8) {
+		size_t out = e->in.len - sizeof(e->end) - 8;
+
+		put_output(e, e->in.buf, out);
+		memmove(e->in.buf, e->in.buf + out, e->in.len - out + 1);
+		e->in.len -= out;
+	}
+}
+
+/* The command line typed: COMMAND between printed markers, stdin from /dev/null. */
+static char *exec_line(struct exec_state *e, int argc, char **argv)
+{
+	unsigned long nonce = (unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL);
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	nonce %= 1000000000ul;
+	snprintf(e->start, sizeof(e->start), "vmlaunch-exec-%lu-start", nonce);
+	snprintf(e->end, sizeof(e->end), "vmlaunch-exec-%lu-end=", nonce);
+	/* $((N)) prints N, but its echo does not: the echo cannot look like a marker. */
+	sb_addf(&sb, "{ printf '\\n%%s\\n' \"vmlaunch-exec-$((%lu))-start\"; ", nonce);
+	for (i = 0; i < argc; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", argv[i]);
+	sb_addf(&sb, "\n} </dev/null; echo \"vmlaunch-exec-$((%lu))-end=$?\"\n", nonce);
+	return sb_detach(&sb);
+}
+
+static int exec_options(int argc, char **argv, const char **name, unsigned *timeout,
+			int *first, struct diag *d)
+{
+	int i;
+
+	*name = NULL;
+	*timeout = 60;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			*first = i + 1;
+			break;
+		} else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 >= argc || parse_seconds(argv[++i], timeout) < 0)
+				return usage_error(d, "exec", "--timeout needs a number of seconds "
+						   "(1 to 86400)");
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error(d, "exec", "unknown option '%s'", argv[i]);
+		} else if (!*name) {
+			*name = argv[i];
+		} else {
+			*first = i;    /* exec NAME COMMAND... without -- */
+			break;
+		}
+	}
+	if (!*name)
+		return usage_error(d, "exec", "missing NAME");
+	if (*first <= 0 || *first >= argc)
+		return usage_error(d, "exec", "missing COMMAND (vmlaunch exec NAME -- COMMAND...)");
+	return 0;
+}
+
+/* The guest's console, free for us: a descriptor, or -1 after reporting. */
+static int exec_console(const struct vmdir *vm, struct diag *d)
+{
+	char *state = vmdir_read(vm, "state"), *sock = state ? vmstate_get(state, "console") : NULL;
+	int fd = -1;
+
+	free(state);
+	if (!sock) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: %s has no console (serial = none)",
+			   vm->name);
+	} else if (console_attached(vm) || (fd = usock_connect(sock, USOCK_NONBLOCK)) < 0) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: the console of %s is in use (a "
+			   "vmlaunch console is attached?); its output would be mixed with yours",
+			   vm->name);
+	}
+	free(sock);
+	return fd;
+}
+
+static int exec_run(int fd, struct exec_state *e, const char *line, unsigned timeout,
+		    struct diag *d)
+{
+	double until = now_seconds() + timeout;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t sent = 0, len = strlen(line);
+	char buf[4096];
+
+	while (!e->done) {
+		ssize_t n;
+		int left = (int)((until - now_seconds()) * 1000);
+
+		if (left <= 0) {
+			put_output(e, e->in.buf ? e->in.buf : "", e->started ? e->in.len : 0);
+			fflush(stdout);
+			diag_error(d, NULL, EXIT_TIMEOUT, "exec: no end within %u s (the command "
+				   "may still run in the guest)", timeout);
+			return EXIT_TIMEOUT;
+		}
+		pfd.events = sent < len ? POLLIN | POLLOUT : POLLIN;
+		if (poll(&pfd, 1, left > 200 ? 200 : left) < 0 && errno != EINTR)
+			break;
+		if (sent < len && (pfd.revents & POLLOUT)) {
+			n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(fd, buf, sizeof(buf));
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				break;
+			if (n > 0)
+				exec_feed(e, buf, (size_t)n);
+		}
+	}
+	fflush(stdout);
+	if (!e->done) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: the VM closed its console (did it "
+			   "stop?)");
+		return EXIT_UNAVAILABLE;
+	}
+	return e->status;
+}
+
+int vmctl_exec(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct exec_state e;
+	const char *name;
+	unsigned timeout;
+	int first = 0, status, fd = -1;
+	char *line;
+
+	(void)cwd;
+	(void)env;
+	status = exec_options(argc, argv, &name, &timeout, &first, d);
+	if (status)
+		return status;
+	status = find_vm(&root, "exec", name, &vm, d);
+	if (status == 0 && !vmdir_alive(&vm)) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: %s is not running", name);
+		status = EXIT_UNAVAILABLE;
+	}
+	if (status == 0 && (fd = exec_console(&vm, d)) < 0)
+		status = d->status;
+	if (status == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		memset(&e, 0, sizeof(e));
+		line = exec_line(&e, argc - first, argv + first);
+		status = exec_run(fd, &e, line, timeout, d);
+		free(line);
+		sb_release(&e.in);
+	}
+	if (fd >= 0)
+		close(fd);
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	return status;
+}
+
+/* ---- console NAME ---- */
+
+int vmctl_console_target(const char *name, char **socket, char **log, struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	int status = find_vm(&root, "console", name, &vm, d);
+	char *state = NULL;
+
+	if (status == 0) {
+		state = vmdir_read(&vm, "state");
+		*socket = state ? vmstate_get(state, "console") : NULL;
+		*log = state ? vmstate_get(state, "log") : NULL;
+		if (!*socket) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "console: %s has no console "
+				   "(serial = none)", name);
+			status = EXIT_UNAVAILABLE;
+		} else if (vmdir_alive(&vm) && console_attached(&vm)) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "console: the console of %s is in use "
+				   "(another vmlaunch console is attached)", name);
+			status = EXIT_UNAVAILABLE;
+		}
+	}
+	free(state);
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	return status;
+}
+
+int vmctl_exists(const char *name)
+{
+	struct vmroot root = { NULL, -1 };
+	struct strbuf why = STRBUF_INIT;
+	int exists = 0;
+
+	if (vmstate_name_ok(name) && vmroot_open(&root, 0, &why) == 0)
+		exists = faccessat(root.fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	vmroot_close(&root);
+	sb_release(&why);
+	return exists;
+}

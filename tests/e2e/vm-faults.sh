@@ -1,0 +1,83 @@
+#!/bin/sh
+# Started VMs when things go wrong: bad names, a second start, a QEMU killed
+# with -9, a QEMU that exits at once, an unsafe runtime directory, exec with
+# the console attached and at its timeout, SIGTERM to start --wait, and four
+# instances of one config at once.  Nothing is ever left running.
+. "$(dirname "$0")/lib.sh"
+vm_setup
+command -v socat >/dev/null || skip "socat is not installed"
+conf=images/busybox.conf
+
+"$VMLAUNCH" status nosuchvm >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 68 ] || fail "status of an unknown VM: not 68: $(cat "$tmp/err")"
+grep -q "no VM named 'nosuchvm'" "$tmp/err" || fail "unknown VM message: $(cat "$tmp/err")"
+for bad in a/b .. ../x; do
+	"$VMLAUNCH" stop "$bad" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 64 ] || fail "stop '$bad': not 64: $(cat "$tmp/err")"
+done
+
+# A QEMU that exits at once: its status and message, nothing left.
+"$VMLAUNCH" start -o accel=tcg -o rootfs="$rootfs" -o qemu=/bin/false $conf >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 69 ] || fail "start with a failing QEMU: not 69: $(cat "$tmp/out" "$tmp/err")"
+grep -q "QEMU exited with status 1 at once" "$tmp/err" || fail "no word of QEMU's status: $(cat "$tmp/err")"
+[ -z "$(ls -A "$XDG_RUNTIME_DIR/vmlaunch")" ] || fail "a failed start left $(ls -A "$XDG_RUNTIME_DIR/vmlaunch")"
+
+vm_start one
+"$VMLAUNCH" start -o accel=tcg -o rootfs="$rootfs" -o name=one -o snapshot=yes $conf >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 69 ] || fail "a second start of 'one': not 69: $(cat "$tmp/err")"
+grep -q "a VM named 'one' is running" "$tmp/err" || fail "second start message: $(cat "$tmp/err")"
+
+# The console attached elsewhere: exec refuses instead of mixing.
+sock=$(sed -n 's/^console=//p' "$XDG_RUNTIME_DIR/vmlaunch/one/state")
+sleep 30 | socat - UNIX-CONNECT:"$sock" >/dev/null 2>&1 &
+attached=$!
+until_ok 10 "the console did not become attached" sh -c \
+	"'$VMLAUNCH' exec one -- true 2>&1 | grep -q 'is in use'"
+"$VMLAUNCH" exec one -- true >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 69 ] || fail "exec with the console attached: not 69: $(cat "$tmp/err")"
+kill $attached 2>/dev/null
+pkill -f "UNIX-CONNECT:$sock" 2>/dev/null
+until_ok 10 "the console was not free again" "$VMLAUNCH" exec one -- true
+
+# exec's timeout: 124 and the output so far.
+"$VMLAUNCH" exec --timeout 3 one -- 'echo before; sleep 20' >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 124 ] || fail "exec timeout: not 124: $(cat "$tmp/out" "$tmp/err")"
+grep -qx before "$tmp/out" || fail "exec timeout: not the output so far: $(cat "$tmp/out")"
+
+# QEMU killed with -9: list tells, and cleans up.
+pid=$(sed 's/ .*//' "$XDG_RUNTIME_DIR/vmlaunch/one/pid")
+kill -9 "$pid"
+until_ok 10 "QEMU $pid did not die" sh -c "! kill -0 $pid 2>/dev/null"
+until_ok 10 "list does not show 'one' killed" sh -c \
+	"'$VMLAUNCH' list | grep -q '^one .*exited.*killed by signal 9'"
+[ ! -e "$XDG_RUNTIME_DIR/vmlaunch/one" ] || fail "list did not clean up the dead VM"
+"$VMLAUNCH" stop one >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 68 ] || fail "stop of a cleaned-up VM: not 68: $(cat "$tmp/err")"
+
+# SIGTERM to start --wait: the VM is stopped, nothing left.
+"$VMLAUNCH" start --wait -o accel=tcg -o rootfs="$rootfs" -o name=two -o snapshot=yes $conf \
+	>"$tmp/out" 2>"$tmp/err" &
+st=$!
+until_ok 20 "start two did not get going" test -S "$XDG_RUNTIME_DIR/vmlaunch/two/qmp.sock"
+kill -TERM $st
+wait $st
+status=$?
+[ $status -eq 143 ] || fail "SIGTERM to start --wait: status $status: $(cat "$tmp/err")"
+until_ok 10 "a QEMU is left after SIGTERM to start --wait" no_qemu_left
+[ ! -e "$XDG_RUNTIME_DIR/vmlaunch/two" ] || fail "start --wait left its runtime files"
+
+# Four instances of one config at once, each reachable, each stopped.
+for n in a b c d; do
+	"$VMLAUNCH" start --wait --timeout 120 -o accel=tcg -o rootfs="$rootfs" -o name=vm-$n \
+		-o snapshot=yes $conf >"$tmp/start-$n.out" 2>&1 &
+done
+wait
+for n in a b c d; do
+	[ "$(cat "$tmp/start-$n.out")" = "vm-$n" ] || fail "start vm-$n: $(cat "$tmp/start-$n.out")"
+	[ "$("$VMLAUNCH" exec vm-$n -- hostname)" = vmlaunch ] || fail "exec in vm-$n"
+done
+[ "$("$VMLAUNCH" list | grep -c running)" -eq 4 ] || fail "list: $("$VMLAUNCH" list)"
+"$VMLAUNCH" stop --all >"$tmp/out" 2>&1 || fail "stop --all: $(cat "$tmp/out")"
+until_ok 10 "a QEMU is left after stop --all" no_qemu_left
+[ -z "$(ls -A "$XDG_RUNTIME_DIR/vmlaunch")" ] || fail "stop --all left $(ls -A "$XDG_RUNTIME_DIR/vmlaunch")"
+exit 0
