@@ -82,8 +82,11 @@ static int open_root(struct vmroot *root, int create, struct diag *d)
 	if (r < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "%s", why.buf);
 		sb_release(&why);
+		vmroot_close(root);
 		return -1;
 	}
+	if (r > 0)
+		vmroot_close(root);
 	return r;
 }
 

@@ -58,11 +58,14 @@ static int check_dir(int fd, const char *path, struct strbuf *why)
 static int open_dir(int dirfd, const char *name, const char *path, struct strbuf *why)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0) {
+		/* O_DIRECTORY reports a symlink as ENOTDIR: look at it to say which. */
 		if (errno == ELOOP || errno == ENOTDIR)
 			sb_addf(why, "%s is %s, not a directory: not used", path,
-				errno == ELOOP ? "a symbolic link" : "a file");
+				fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		else
 			sb_addf(why, "cannot open %s: %s", path, strerror(errno));
 		return -1;
