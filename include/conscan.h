@@ -74,6 +74,7 @@ struct conscan {
 
 	char line[CONSCAN_LINE_MAX + 1];   /* the line being matched */
 	size_t len, consumed, tried;       /* its length, matched part, last try */
+	int line_cut;                      /* the line's start slid out of the window */
 
 	char echo[CONSCAN_ECHO_MAX + 1];   /* the echo looked for */
 	size_t echo_len, echo_from;        /* its length; where to look in line */

@@ -102,9 +102,9 @@ static void tail_push(struct conscan *s)
 
 static void tail_add(struct conscan *s, char c)
 {
-	if (s->cr_pending) {
+	if (s->cr_pending && c != '\r') {
 		s->cr_pending = 0;
-		if (c != '\n') {         /* a lone CR: the line starts again */
+		if (c != '\n') {         /* a lone CR: the line starts again ("\r\r\n" ends it) */
 			s->cur.len = 0;
 			s->cur.cut = 0;
 		}
@@ -286,7 +286,7 @@ static void match_steps(struct conscan *s, int partial)
 	while (s->result == SCAN_RUNNING && s->step < r->nsteps && !steps_blocked(s)) {
 		const struct scan_step *st = &r->steps[s->step];
 		regmatch_t m[2];
-		int flags = (s->consumed ? REG_NOTBOL : 0) | (partial ? REG_NOTEOL : 0);
+		int flags = (s->consumed || s->line_cut ? REG_NOTBOL : 0) | (partial ? REG_NOTEOL : 0);
 
 		if (st->kind == SCAN_SEND) {
 			s->step++;
@@ -332,6 +332,7 @@ static void end_line(struct conscan *s)
 		s->echo_wait--;
 	s->len = s->consumed = s->tried = s->echo_from = 0;
 	s->echo_open = 0;
+	s->line_cut = 0;
 }
 
 /* The line so far: take out the echo, then run the steps on the rest. */
@@ -355,6 +356,7 @@ static void slide(struct conscan *s)
 	partial_line(s);
 	memmove(s->line, s->line + half, s->len - half);
 	s->len -= half;
+	s->line_cut = 1;           /* the window no longer starts the line */
 	s->consumed = s->consumed > half ? s->consumed - half : 0;
 	s->tried = s->tried > half ? s->tried - half : 0;
 	s->echo_from = s->echo_from > half ? s->echo_from - half : 0;

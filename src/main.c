@@ -1,4 +1,6 @@
 /* vmlaunch: command-line parsing and dispatch, nothing else. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -260,6 +262,13 @@ int main(int argc, char **argv)
 	struct diag d;
 	int status;
 
+	/*
+	 * Descriptors 0-2 closed by the caller would be reused by the first
+	 * files vmlaunch opens (a transcript would become stdout): fill them.
+	 */
+	for (status = 0; status < 3; status++)
+		if (fcntl(status, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != status)
+			return EXIT_OSERR;
 	memset(&cli, 0, sizeof(cli));
 	diag_init(&d, stderr);
 	cli.d = &d;

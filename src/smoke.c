@@ -43,7 +43,7 @@
 
 #define DEFAULT_READY "vmlaunch: boot ok"
 #define BUILTIN_FAIL "Kernel panic|BUG:|Oops"
-#define EXIT_MARKER "vmlaunch-exit=([0-9]+)"
+#define EXIT_MARKER "vmlaunch-exit=([0-9]+)$"   /* "$": all its digits are in */
 #define GRACE_MS 2000
 #define RUN_PREFIX "vmlaunch-test."
 #define DISK_LOW_BYTES (1024 * 1024)   /* below this, ask QEMU whether it paused */
@@ -87,6 +87,7 @@ struct run {
 	int dirfd, lockfd;        /* the directory as created, and its lock */
 	struct child qemu;
 	int fd;                   /* serial connection: -1 until connected, -2 closed */
+	struct strbuf outq;       /* typed text not yet taken by the console */
 	struct conscan scan;
 	double start, seconds, next_disk_check;
 	enum outcome outcome;
@@ -349,13 +350,13 @@ static const char *const run_files[] = {
  * found with, and its name NAME in the directory TMPFD: a directory that
  * was swapped for a symlink meanwhile is not followed.
  */
-static void remove_run_dir(int tmpfd, const char *name, int dirfd)
+static int remove_run_dir(int tmpfd, const char *name, int dirfd)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(run_files) / sizeof(run_files[0]); i++)
 		unlinkat(dirfd, run_files[i], 0);
-	unlinkat(tmpfd, name, AT_REMOVEDIR);
+	return unlinkat(tmpfd, name, AT_REMOVEDIR);
 }
 
 static const char *base_name(const char *path)
@@ -423,10 +424,13 @@ static void clean_stale_runs(const struct where *w, struct diag *d)
 		run = stale_run_dir(w->tmpfd, e->d_name);
 		if (run < 0)
 			continue;
-		remove_run_dir(w->tmpfd, e->d_name, run);
+		if (remove_run_dir(w->tmpfd, e->d_name, run) == 0)
+			diag_info(d, "test: removed %s/%s, left by a vmlaunch test that was killed",
+				  w->tmpdir, e->d_name);
+		else
+			diag_warn(d, NULL, "test: cannot remove %s/%s, left by a vmlaunch test that "
+				  "was killed: %s", w->tmpdir, e->d_name, strerror(errno));
 		close(run);
-		diag_info(d, "test: removed %s/%s, left by a vmlaunch test that was killed",
-			  w->tmpdir, e->d_name);
 	}
 	closedir(dir);
 }
@@ -511,7 +515,7 @@ static int make_overlays(struct run *r, const struct where *w)
 }
 
 /* The run's directory, console and overlays; -1 with the reason set. */
-static int setup(struct run *r, const struct where *w, int *qemu_log)
+static int setup(struct run *r, const struct where *w, int *qemu_log, int want_log)
 {
 	struct vm_plan *p = &r->plan;
 	int serial_log;
@@ -522,35 +526,55 @@ static int setup(struct run *r, const struct where *w, int *qemu_log)
 		return -1;
 	}
 	*qemu_log = run_file(r, "qemu.log", 1);
-	serial_log = *qemu_log < 0 ? -1 : keep_fd(r, run_file(r, "serial.sock.log", 0));
-	if (serial_log < 0) {
+	/* The console's log, only for --transcript: a chatty guest fills no disk otherwise. */
+	serial_log = *qemu_log < 0 || !want_log ? -1 : keep_fd(r, run_file(r, "serial.sock.log", 0));
+	if (*qemu_log < 0 || (want_log && serial_log < 0)) {
 		set_outcome(r, OUT_FAIL, "cannot create its logs in %s: %s", r->dir, strerror(errno));
 		return -1;
 	}
 	p->serial = SERIAL_SOCKET;
 	plan_set(&p->serial_path, xasprintf("%s/serial.sock", r->dir));
 	/* QEMU writes the boot log into the file made here, through /proc. */
-	plan_set(&p->serial_log, xasprintf("/proc/self/fd/%d", serial_log));
+	plan_set(&p->serial_log, serial_log >= 0 ? xasprintf("/proc/self/fd/%d", serial_log) : NULL);
 	p->serial_wait = 1;
 	plan_set(&p->monitor_path, xasprintf("%s/monitor.sock", r->dir));
 	return make_overlays(r, w);
 }
 
-/* conscan's send: type the bytes into the console. */
-static void send_bytes(void *ctx, const char *p, size_t left)
+/* Non-blocking: a guest that stops reading its input cannot stop the loop. */
+static void try_connect(struct run *r)
 {
-	struct run *r = ctx;
+	int fd = usock_connect(r->plan.serial_path, USOCK_NONBLOCK);
 
-	while (left && r->fd >= 0) {
-		ssize_t w = send(r->fd, p, left, MSG_NOSIGNAL);
+	if (fd >= 0)
+		r->fd = fd;
+}
+
+/* Type what is queued, as far as the console takes it now. */
+static void flush_console(struct run *r)
+{
+	while (r->outq.len && r->fd >= 0) {
+		ssize_t w = send(r->fd, r->outq.buf, r->outq.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		left -= (size_t)w;
+		if (w <= 0) {
+			if (w < 0 && errno != EAGAIN)
+				sb_release(&r->outq);   /* the VM is going away */
+			return;
+		}
+		memmove(r->outq.buf, r->outq.buf + w, r->outq.len - (size_t)w + 1);
+		r->outq.len -= (size_t)w;
 	}
+}
+
+/* conscan's send: queue the bytes for the console. */
+static void send_bytes(void *ctx, const char *p, size_t n)
+{
+	struct run *r = ctx;
+
+	sb_add(&r->outq, p, n);
+	flush_console(r);
 }
 
 static int start(struct run *r, const struct options *o, const struct where *w)
@@ -562,7 +586,7 @@ static int start(struct run *r, const struct options *o, const struct where *w)
 	r->start = now_seconds();   /* also for the report of a failed start */
 	r->next_disk_check = r->start + 1;
 	conscan_init(&r->scan, &o->rules, send_bytes, r);
-	if (setup(r, w, &qemu_log) < 0) {
+	if (setup(r, w, &qemu_log, o->transcript != NULL) < 0) {
 		r->setup_failed = 1;
 		goto out;
 	}
@@ -587,28 +611,37 @@ out:
 	return rc;
 }
 
-static void try_connect(struct run *r)
-{
-	int fd = usock_connect(r->plan.serial_path, 0);
-
-	if (fd >= 0)
-		r->fd = fd;
-}
 
 static void read_console(struct run *r)
 {
 	char buf[16384];
-	ssize_t n = read(r->fd, buf, sizeof(buf));
+	ssize_t n = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
 	if (n > 0) {
 		conscan_feed(&r->scan, buf, (size_t)n);
 		if (r->scan.result == SCAN_PASS)
 			set_outcome(r, OUT_PASS, NULL);
 		else if (r->scan.result == SCAN_FAIL)
 			set_outcome(r, OUT_FAIL, "%s", r->scan.reason);
-	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+	} else {
 		close(r->fd);
 		r->fd = -2;   /* closed: QEMU is going away */
+	}
+}
+
+/* QEMU exited: what it wrote before is still in the socket; read it all first. */
+static void drain_console(struct run *r)
+{
+	int i;
+
+	for (i = 0; r->fd >= 0 && r->outcome == OUT_NONE && i < 4096; i++) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 0) <= 0)
+			break;
+		read_console(r);
 	}
 }
 
@@ -702,7 +735,11 @@ static void timed_out(struct run *r, const struct options *o, const struct where
 	size_t step = r->scan.step < o->nsteps ? r->scan.step : 0;
 	struct strbuf what = STRBUF_INIT;
 
-	conscan_sanitize(&what, o->steps[step].text, strlen(o->steps[step].text));
+	/* The step waited for is an --expect (a --send does not wait). */
+	while (step + 1 < o->nsteps && o->steps[step].kind == SCAN_SEND)
+		step++;
+	conscan_sanitize(&what, o->steps[step].text, strlen(o->steps[step].text) > 200 ? 200 :
+			 strlen(o->steps[step].text));
 	set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s%s%s%s", what.buf,
 		    o->timeout, left >= 0 && left < DISK_LOW_BYTES ?
 		    "; the file system of TMPDIR (" : "",
@@ -826,8 +863,13 @@ static int service(struct run *r, short revents, double now, const struct option
 		try_connect(r);
 	if (r->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
 		read_console(r);
-	if (r->outcome == OUT_NONE && child_poll(&r->qemu))
-		qemu_exited(r);
+	if (r->fd >= 0 && (revents & POLLOUT))
+		flush_console(r);
+	if (r->outcome == OUT_NONE && child_poll(&r->qemu)) {
+		drain_console(r);
+		if (r->outcome == OUT_NONE)
+			qemu_exited(r);
+	}
 	if (r->outcome == OUT_NONE && now >= r->next_disk_check)
 		check_disk(r, w, now);
 	if (r->outcome == OUT_NONE && now - r->start >= o->timeout)
@@ -864,7 +906,7 @@ static int poll_setup(struct jobs *j, int sigfd)
 		const struct run *r = j->active[i];
 
 		j->pfd[i + 1].fd = r->fd >= 0 ? r->fd : -1;
-		j->pfd[i + 1].events = POLLIN;
+		j->pfd[i + 1].events = r->outq.len ? POLLIN | POLLOUT : POLLIN;
 		j->pfd[i + 1].revents = 0;
 		if (r->fd == -1)
 			timeout = 20;   /* waiting for QEMU's socket */
@@ -956,9 +998,10 @@ static int loop(struct run *runs, int nruns, struct options *o, const struct whe
 	}
 	if (j.n)
 		stop_all(&j, o, w, runs, results, nruns, sig);
-	(void)poll_failed;
 	free(j.active);
 	free(j.pfd);
+	if (poll_failed)
+		return EXIT_OSERR;
 	if (sig) {
 		fprintf(d->out, "vmlaunch: test: stopped by signal %d; no VM is left running\n", sig);
 		return 128 + sig;
@@ -1009,12 +1052,32 @@ static int open_output(const char *path, int *fd, struct diag *d)
 {
 	if (!path)
 		return 0;
-	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
-	if (*fd >= 0)
-		return 0;
-	diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", path,
-		   errno == ENXIO ? "it is a FIFO that nobody reads" : strerror(errno));
-	return -1;
+	struct stat st;
+
+	/* Never through a symlink, never into another user's file, nor a linked one. */
+	*fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0666);
+	if (*fd < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "test: cannot write %s: %s", path,
+			   errno == ENXIO ? "it is a FIFO that nobody reads" :
+			   errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_uid != geteuid() || st.st_nlink != 1)) {
+		diag_error(d, NULL, EXIT_OSERR, "test: will not write %s: it %s", path,
+			   st.st_uid != geteuid() ? "belongs to another user" :
+			   "has another name (a hard link)");
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && ftruncate(*fd, 0) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "test: cannot empty %s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 static void write_junit(struct options *o, const struct smoke_result *results, struct diag *d)
@@ -1085,6 +1148,15 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 	clean_stale_runs(&w, d);
 	status = loop(runs, o.nconfigs, &o, &w, results, sigfd, d);
 	write_junit(&o, results, d);
+	if (!status) {
+		/* A signal during the last run's stop or the report still counts. */
+		int sig = pending_signal(sigfd, 0);
+
+		if (sig) {
+			fprintf(d->out, "vmlaunch: test: stopped by signal %d\n", sig);
+			status = 128 + sig;
+		}
+	}
 	if (!status)
 		status = final_status(runs, o.nconfigs, d);
 out:
@@ -1092,6 +1164,7 @@ out:
 		run_dir_close(&runs[i], &w);
 		free(runs[i].dir);
 		free(runs[i].reason);
+		sb_release(&runs[i].outq);
 		plan_free(&runs[i].plan);
 		config_free(&runs[i].cfg);
 		free(results[i].console_tail);

@@ -62,7 +62,7 @@ static int monitor_connect(const char *path)
 }
 
 /* Are all of CS reaped?  Waits up to MS, draining the monitors meanwhile. */
-static int wait_all(struct child *const *cs, const int *fds, size_t n, int ms)
+static int wait_all(struct child *const *cs, int *fds, size_t n, int ms)
 {
 	double until = now_seconds() + ms / 1000.0;
 	char buf[512];
@@ -70,8 +70,13 @@ static int wait_all(struct child *const *cs, const int *fds, size_t n, int ms)
 
 	for (;;) {
 		for (i = 0, left = 0; i < n; i++) {
-			if (fds[i] >= 0 && read(fds[i], buf, sizeof(buf)) < 0 && errno != EAGAIN)
-				continue;
+			ssize_t got = fds[i] >= 0 ? read(fds[i], buf, sizeof(buf)) : -1;
+
+			/* The monitor went away (EOF, ECONNRESET): QEMU is going; reap it all the same. */
+			if (fds[i] >= 0 && (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
 			left += !child_poll(cs[i]);
 		}
 		if (!left)

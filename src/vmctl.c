@@ -601,7 +601,7 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		else
 			diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
 		status = d->status;
-		goto out_nodir;
+		goto out_dir;      /* someone else's: closed, not removed */
 	}
 	qemu_log = vmdir_create_file(&vm, "qemu.log", 1);
 	if (qemu_log < 0) {
@@ -641,7 +641,6 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	vmdir_remove(&root, &vm);
 out_dir:
 	vmdir_close(&vm);
-out_nodir:
 	vmroot_close(&root);
 out:
 	if (qemu_log >= 0)

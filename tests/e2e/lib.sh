@@ -160,7 +160,8 @@ wait_qemu() {
 	done
 }
 
-# wait_run_log PATTERN [WHAT]: until a test run's boot log shows PATTERN.
+# wait_run_log PATTERN [WHAT]: until a test run's boot log shows PATTERN (a run
+# keeps one only with --transcript).
 wait_run_log() {
 	i=0
 	until cat "$TMPDIR"/vmlaunch-test.*/serial.sock.log 2>/dev/null | grep -q -- "$1"; do

@@ -8,7 +8,7 @@ command -v pgrep >/dev/null || skip "pgrep is not installed"
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
 
-"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 \
+"$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 --transcript "$tmp/transcript" \
 	--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \
 	images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
 vm_pid=$!

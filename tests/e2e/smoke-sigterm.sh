@@ -25,7 +25,7 @@ gone() {
 
 for case in TERM:143 INT:130 HUP:129; do
 	sig=${case%:*} want=${case#*:}
-	env --default-signal=INT "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 \
+	env --default-signal=INT "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 --transcript "$tmp/transcript" \
 		--send 'echo x >/root/f && sync && echo "synced=$((1+1))"' --expect 'never-printed' \
 		--junit "$tmp/junit.xml" images/busybox.conf >"$tmp/out" 2>"$tmp/err" &
 	vm_pid=$!

@@ -34,7 +34,7 @@ static void setup(struct fixture *f, const char *const *spec, const char *fail)
 		}
 		st->kind = SCAN_EXPECT;
 		if (spec[i][0] == 'x') {
-			st->text = "vmlaunch-exit=([0-9]+)";
+			st->text = "vmlaunch-exit=([0-9]+)$";
 			st->captures_status = 1;
 		}
 		CHECK(regcomp(&st->re, st->text, REG_EXTENDED | REG_NEWLINE) == 0);
@@ -192,6 +192,15 @@ static void test_exit_status(void)
 	CHECK(strstr(f.s.reason, "status 1") != NULL);
 	teardown(&f);
 
+	/* The UART sends a byte at a time: the status has all its digits only at the line end. */
+	setup(&f, spec, NULL);
+	feed(&f, "ready\n");
+	feed(&f, "vmlaunch-exit=1");
+	CHECK(f.s.result == SCAN_RUNNING);
+	feed(&f, "27\r\n");
+	CHECK(f.s.result == SCAN_FAIL && strstr(f.s.reason, "status 127") != NULL);
+	teardown(&f);
+
 	/* The echo split over reads; the marker's own echo has no digits. */
 	setup(&f, spec, NULL);
 	feed(&f, "ready\n~ # { fal");
@@ -290,10 +299,11 @@ static void test_tail(void)
 		snprintf(line, sizeof(line), "line %d\r\n", i);
 		feed(&f, line);
 	}
+	feed(&f, "the error detail\r\r\n");      /* "\r\r\n" ends a line, it does not clear it */
 	feed(&f, "progress 1%\rprogress 50%\rprogress 99%");
 	tail = conscan_tail(&f.s);
-	CHECK(strncmp(tail, "line 26\n", 8) == 0);
-	CHECK(strstr(tail, "line 39\nprogress 99%\n") != NULL);
+	CHECK(strncmp(tail, "line 27\n", 8) == 0);
+	CHECK(strstr(tail, "line 39\nthe error detail\nprogress 99%\n") != NULL);
 	CHECK(strstr(tail, "50%") == NULL);
 	free(tail);
 	for (i = 0; i < 100000; i++)
@@ -321,6 +331,18 @@ static void test_long_lines(void)
 	feed(&f, "needle");
 	CHECK(f.s.result == SCAN_PASS);
 	teardown(&f);
+	/* '^' is the line's start, not the window's after the line slid. */
+	{
+		static const char *const anchored[] = { "e:^hay", NULL };
+
+		setup(&f, anchored, NULL);
+		feed(&f, "x");
+		for (i = 0; i < 3000; i++)
+			feed(&f, "hay ");
+		feed(&f, "\n");
+		CHECK(f.s.result == SCAN_RUNNING);
+		teardown(&f);
+	}
 	setup(&f, spec, "BAD");
 	for (i = 0; i < 5000; i++)
 		feed(&f, "hay ");
