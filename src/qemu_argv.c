@@ -223,8 +223,18 @@ static void push_image(struct qemu_cmd *cmd, const char *id, size_t depth, const
 	file = xasprintf("%s-file", node);
 	push_file_node(cmd, file, path, is_device, readonly);
 	strvec_push(&cmd->argv, "-blockdev");
-	strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s%s", node, file,
-		     below ? below : "null", readonly ? ",read-only=on" : "");
+	/*
+	 * No backing file: "backing" must be null, or QEMU opens whatever the
+	 * header names.  The key=value syntax has no null ("backing=null" is a
+	 * node called null), so that node is written in JSON.
+	 */
+	if (below)
+		strvec_pushf(&cmd->argv, "driver=qcow2,node-name=%s,file=%s,backing=%s%s", node,
+			     file, below, readonly ? ",read-only=on" : "");
+	else
+		strvec_pushf(&cmd->argv, "{\"driver\":\"qcow2\",\"node-name\":\"%s\","
+			     "\"file\":\"%s\",\"backing\":null%s}", node, file,
+			     readonly ? ",\"read-only\":true" : "");
 	free(file);
 	free(below);
 	free(node);

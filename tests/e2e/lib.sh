@@ -310,4 +310,24 @@ no_qemu_left() {
 		st=$(ps -o stat= -p "$p") && [ "${st#Z}" = "$st" ] && return 1
 	done
 	return 0
+
+# Disk and share tests.  data_disk IMG WORD: a small ext4 image IMG (8 MiB,
+# made without mounting) whose hello.txt holds WORD.
+data_disk() {
+	command -v mke2fs >/dev/null || skip "mke2fs (e2fsprogs) is not installed"
+	rm -rf "$tmp/disk-src"
+	mkdir "$tmp/disk-src" || fail "cannot make $tmp/disk-src"
+	printf '%s\n' "$2" >"$tmp/disk-src/hello.txt"
+	mke2fs -q -t ext4 -d "$tmp/disk-src" "$1" 8M >/dev/null || fail "mke2fs of $1 failed"
+}
+need_qemu_img() {
+	command -v qemu-img >/dev/null || skip "qemu-img (qemu-utils) is not installed"
+}
+
+# guest COMMAND PATTERN [SECONDS]: type COMMAND into the guest's shell (on
+# the console of start_vm), until PATTERN shows.  The shell echoes what is
+# typed: PATTERN must match only what COMMAND prints.
+guest() {
+	console_send "$1"
+	console_wait "$2" "${3:-30}"
 }
