@@ -50,6 +50,10 @@ build/asan/%.o: src/%.c $(HDRS) | build/asan
 build/unit-asan: $(UNIT_SRCS) tests/unit/unit.h $(ASAN_LIB_OBJS)
 	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -O1 -g -o $@ $(UNIT_SRCS) $(ASAN_LIB_OBJS)
 
+# A scripted QMP client for tests/e2e/qmp-client.sh.
+build/qmp-probe: tests/unit/qmp_probe.c $(ASAN_LIB_OBJS)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -O1 -g -o $@ $< $(ASAN_LIB_OBJS)
+
 # Build and run the unit tests.
 test-unit: build/unit-asan
 	build/unit-asan
@@ -80,7 +84,7 @@ run: vmlaunch
 	$(MAKE) images
 	./vmlaunch -o accel=auto $(RUN_OPTS) images/busybox.conf
 
-check: vmlaunch asan build/bench-launch
+check: vmlaunch asan build/bench-launch build/qmp-probe
 	scripts/deps check
 	$(MAKE) images
 	$(MAKE) fuzz-build
