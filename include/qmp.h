@@ -15,7 +15,7 @@
 #define QMP_MAX_MESSAGE (1 << 20)  /* bytes of one message, newline excluded */
 #define QMP_MAX_EVENTS 256         /* events kept; beyond, the oldest are dropped */
 
-/* What the calls return; every failure (< 0) has one reason in WHY. */
+/* What the calls return; every failure (< 0) has one reason in WHY (never NULL). */
 enum qmp_status {
 	QMP_OK = 0,
 	QMP_FAILED = -1,      /* an OS error, or QEMU spoke something that is not QMP */
@@ -50,7 +50,9 @@ int qmp_open(struct qmp *q, const char *path, int timeout_ms, struct strbuf *why
  * Run COMMAND with ARGS (the text of a JSON object, or NULL for none; it is
  * checked and re-serialised, so it can never smuggle a second command) and
  * wait for its reply.  Events that arrive meanwhile are queued for
- * qmp_wait_event; replies to earlier commands that timed out are dropped.
+ * qmp_wait_event; replies to earlier commands that timed out are dropped
+ * (a reply with no "id", QEMU's answer to a line it could not parse, is
+ * taken as this command's).
  * QMP_OK: *RESULT is the "return" value.  QMP_CMD_ERROR: *RESULT is the
  * "error" object ({"class": ..., "desc": ...}) and WHY says "CLASS: DESC".
  * Otherwise *RESULT is NULL.  RESULT may be NULL; else the caller frees it.
