@@ -310,6 +310,7 @@ no_qemu_left() {
 		st=$(ps -o stat= -p "$p") && [ "${st#Z}" = "$st" ] && return 1
 	done
 	return 0
+}
 
 # Disk and share tests.  data_disk IMG WORD: a small ext4 image IMG (8 MiB,
 # made without mounting) whose hello.txt holds WORD.
