@@ -44,15 +44,30 @@ until_ok 10 "the console was not free again" "$VMLAUNCH" exec one -- true
 [ $? -eq 124 ] || fail "exec timeout: not 124: $(cat "$tmp/out" "$tmp/err")"
 grep -qx before "$tmp/out" || fail "exec timeout: not the output so far: $(cat "$tmp/out")"
 
-# QEMU killed with -9: list tells, and cleans up.
+# QEMU killed with -9: stop says so and cleans up (status 0) ...
 pid=$(sed 's/ .*//' "$XDG_RUNTIME_DIR/vmlaunch/one/pid")
 kill -9 "$pid"
 until_ok 10 "QEMU $pid did not die" sh -c "! kill -0 $pid 2>/dev/null"
+until_ok 10 "the supervisor of 'one' did not notice" test -e "$XDG_RUNTIME_DIR/vmlaunch/one/exit"
+"$VMLAUNCH" stop one >"$tmp/out" 2>"$tmp/err" || fail "stop of a killed VM: $(cat "$tmp/err")"
+grep -q '^one had already killed by signal 9' "$tmp/out" || fail "stop of a killed VM: $(cat "$tmp/out")"
+[ ! -e "$XDG_RUNTIME_DIR/vmlaunch/one" ] || fail "stop did not clean up the dead VM"
+"$VMLAUNCH" stop one >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 68 ] || fail "stop of a cleaned-up VM: not 68: $(cat "$tmp/err")"
+# ... and so does list, for a VM killed the same way.
+vm_start one
+pid=$(sed 's/ .*//' "$XDG_RUNTIME_DIR/vmlaunch/one/pid")
+kill -9 "$pid"
 until_ok 10 "list does not show 'one' killed" sh -c \
 	"'$VMLAUNCH' list | grep -q '^one .*exited.*killed by signal 9'"
 [ ! -e "$XDG_RUNTIME_DIR/vmlaunch/one" ] || fail "list did not clean up the dead VM"
-"$VMLAUNCH" stop one >"$tmp/out" 2>"$tmp/err"
-[ $? -eq 68 ] || fail "stop of a cleaned-up VM: not 68: $(cat "$tmp/err")"
+# A crash's leftovers (a free lock, a stale socket) do not stop a new start.
+mkdir -m 700 "$XDG_RUNTIME_DIR/vmlaunch/one"
+: >"$XDG_RUNTIME_DIR/vmlaunch/one/lock"
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' \
+	"$XDG_RUNTIME_DIR/vmlaunch/one/qmp.sock" 2>/dev/null
+vm_start one
+"$VMLAUNCH" stop --force one >/dev/null || fail "stop --force one"
 
 # SIGTERM to start --wait: the VM is stopped, nothing left.
 "$VMLAUNCH" start --wait -o accel=tcg -o rootfs="$rootfs" -o name=two -o snapshot=yes $conf \
