@@ -18,8 +18,7 @@ enum dev_kind {
 	DEV_SHARE,       /* virtio-9p on an fsdev: a host directory */
 	DEV_DEBUG_EXIT,  /* isa-debug-exit: the guest's status ends QEMU */
 	DEV_GDB,         /* QEMU's gdb stub */
-	DEV_MONITOR,     /* an HMP monitor socket, for supervised runs */
-	DEV_QMP,         /* a QMP control socket, for VMs in the background */
+	DEV_QMP,         /* a QMP control socket: started and supervised VMs */
 };
 
 enum nic_model { NIC_VIRTIO, NIC_E1000 };
@@ -52,7 +51,7 @@ struct device {
 			unsigned port;
 			int wait;                /* start paused (-S) */
 		} gdb;
-		const char *monitor_path;   /* DEV_MONITOR, DEV_QMP */
+		const char *qmp_path;
 	} u;
 };
 

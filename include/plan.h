@@ -68,8 +68,8 @@ struct vm_plan {
 	char *serial_path;      /* the socket, when serial is one */
 	char *serial_log;       /* QEMU's logfile=: a path, or /proc/self/fd/N */
 	int serial_wait;        /* QEMU waits for the console before the guest starts */
-	char *monitor_path;     /* supervised runs: an HMP monitor socket */
-	char *qmp_path;         /* started VMs: the QMP control socket */
+	char *qmp_path;         /* started and supervised VMs: the QMP control socket */
+	int no_reboot;          /* a guest's reboot ends QEMU (vmlaunch test) */
 };
 
 /* The plan as the config says, before any look at the host. */

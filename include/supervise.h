@@ -25,20 +25,21 @@ int child_spawn(struct child *c, char *const argv[], int log_fd);
 int child_poll(struct child *c);
 
 /*
- * Stop C: "quit" on the HMP monitor at MONITOR_PATH (if any), then SIGTERM
- * to its process group, then SIGKILL, each after GRACE_MS; always reaped.
+ * Stop C: "quit" over its QMP socket QMP_PATH (if any; SIGTERM at once when
+ * QEMU does not take it), then SIGTERM to its process group, then SIGKILL,
+ * each after GRACE_MS; always reaped.
  */
-void child_stop(struct child *c, const char *monitor_path, int grace_ms);
+void child_stop(struct child *c, const char *qmp_path, int grace_ms);
 
 /* child_stop for N children at once: the grace periods run side by side. */
-void children_stop(struct child *const *cs, const char *const *monitors, size_t n,
+void children_stop(struct child *const *cs, const char *const *qmp_paths, size_t n,
 		   int grace_ms);
 
 /*
- * Ask the HMP monitor at PATH "info status"; the answer's "VM status: ..."
- * line goes in BUF.  0, or -1 when there was no answer within MS.
+ * QEMU's run state ("running", "paused", "io-error", ...) asked over the QMP
+ * socket at PATH, into BUF.  0, or -1 when there was no answer within MS.
  */
-int monitor_status(const char *path, char *buf, size_t n, int ms);
+int qmp_run_state(const char *path, char *buf, size_t n, int ms);
 
 /*
  * Block the signals that end vmlaunch by default (INT, TERM, HUP, QUIT,

@@ -95,10 +95,8 @@ int devices_build(const struct vm_plan *p, struct device_list *out, struct strbu
 		dev->u.gdb.port = cfg->gdb_port;
 		dev->u.gdb.wait = cfg->gdb_wait;
 	}
-	if (p->monitor_path)
-		add(out, DEV_MONITOR, "monitor0", 0)->u.monitor_path = p->monitor_path;
 	if (p->qmp_path)
-		add(out, DEV_QMP, "qmp0", 0)->u.monitor_path = p->qmp_path;
+		add(out, DEV_QMP, "qmp0", 0)->u.qmp_path = p->qmp_path;
 	return 0;
 }
 

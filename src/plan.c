@@ -110,7 +110,6 @@ void plan_free(struct vm_plan *p)
 	free(p->qemu);
 	free(p->serial_path);
 	free(p->serial_log);
-	free(p->monitor_path);
 	free(p->qmp_path);
 	memset(p, 0, sizeof(*p));
 }

@@ -378,22 +378,15 @@ static void render_device(const struct vm_plan *p, const struct device *dev, str
 		if (dev->u.gdb.wait)
 			strvec_push(&cmd->argv, "-S");
 		break;
-	case DEV_MONITOR:
-		/* Supervised: a monitor to ask QEMU to quit, and a reboot ends the run. */
-		new_line(cmd);
-		strvec_push(&cmd->argv, "-chardev");
-		push_escaped(&cmd->argv, "socket,id=monitor0,path=", dev->u.monitor_path,
-			     ",server=on,wait=off");
-		push2(cmd, "-mon", "chardev=monitor0,mode=readline");
-		if (p->cfg->machine != MACHINE_MICROVM)   /* which has it already */
-			strvec_push(&cmd->argv, "-no-reboot");
-		break;
 	case DEV_QMP:
 		new_line(cmd);
 		strvec_push(&cmd->argv, "-chardev");
-		push_escaped(&cmd->argv, "socket,id=qmp0,path=", dev->u.monitor_path,
+		push_escaped(&cmd->argv, "socket,id=qmp0,path=", dev->u.qmp_path,
 			     ",server=on,wait=off");
 		push2(cmd, "-mon", "chardev=qmp0,mode=control");
+		/* vmlaunch test: a reboot ends the run (microvm has -no-reboot already). */
+		if (p->no_reboot && p->cfg->machine != MACHINE_MICROVM)
+			strvec_push(&cmd->argv, "-no-reboot");
 		break;
 	}
 }

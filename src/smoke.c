@@ -331,7 +331,7 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 	r->dirfd = r->lockfd = -1;
 	if (config_load(&r->cfg, r->config, &o->overrides, cwd, d))
 		return d->status;
-	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/monitor.sock") >= sizeof(sa.sun_path)) {
+	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/serial.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
 			   "sockets: use a shorter one", w->tmpdir);
 		return d->status;
@@ -342,7 +342,7 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 }
 
 static const char *const run_files[] = {
-	"serial.sock", "serial.sock.log", "monitor.sock", "qemu.log", "lock", "lock.new",
+	"serial.sock", "serial.sock.log", "qmp.sock", "qemu.log", "lock", "lock.new",
 };
 
 /*
@@ -537,7 +537,8 @@ static int setup(struct run *r, const struct where *w, int *qemu_log, int want_l
 	/* QEMU writes the boot log into the file made here, through /proc. */
 	plan_set(&p->serial_log, serial_log >= 0 ? xasprintf("/proc/self/fd/%d", serial_log) : NULL);
 	p->serial_wait = 1;
-	plan_set(&p->monitor_path, xasprintf("%s/monitor.sock", r->dir));
+	plan_set(&p->qmp_path, xasprintf("%s/qmp.sock", r->dir));
+	p->no_reboot = 1;
 	return make_overlays(r, w);
 }
 
@@ -722,8 +723,8 @@ static void check_disk(struct run *r, const struct where *w, double now)
 	left = disk_free(r);
 	if (left < 0 || left >= DISK_LOW_BYTES)
 		return;
-	if (monitor_status(r->plan.monitor_path, status, sizeof(status), 500) == 0 &&
-	    strstr(status, "io-error"))
+	if (qmp_run_state(r->plan.qmp_path, status, sizeof(status), 500) == 0 &&
+	    strcmp(status, "io-error") == 0)
 		set_outcome(r, OUT_FAIL, "QEMU paused the VM on a disk write error: the file "
 			    "system of TMPDIR (%s) is full (%lld KiB free); free space there or "
 			    "set TMPDIR to another directory", w->tmpdir, left / 1024);
@@ -846,7 +847,7 @@ static void finish(struct run *r, struct options *o, const struct where *w,
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -2;
-	child_stop(&r->qemu, r->plan.monitor_path, GRACE_MS);
+	child_stop(&r->qemu, r->plan.qmp_path, GRACE_MS);
 	r->running = 0;
 	report(r, res);
 	append_transcript(o, r, nruns > 1);
@@ -924,7 +925,7 @@ static void stop_all(struct jobs *j, struct options *o, const struct where *w,
 
 	for (i = 0; i < j->n; i++) {
 		cs[i] = &j->active[i]->qemu;
-		mons[i] = j->active[i]->plan.monitor_path;
+		mons[i] = j->active[i]->plan.qmp_path;
 	}
 	children_stop(cs, mons, j->n, GRACE_MS);
 	for (i = 0; i < j->n; i++) {

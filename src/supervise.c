@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "qmp.h"
 #include "usock.h"
 #include "xalloc.h"
+
+#define QUIT_TIMEOUT_MS 500
 
 double now_seconds(void)
 {
@@ -55,30 +58,32 @@ int child_poll(struct child *c)
 	return 0;
 }
 
-/* Connect to QEMU's HMP monitor at PATH: a descriptor, or -1. */
-static int monitor_connect(const char *path)
+/* "quit" over QMP at PATH: 0 when QEMU took it (it then exits), else -1. */
+static int qmp_quit(const char *path)
 {
-	return path ? usock_connect(path, USOCK_NONBLOCK) : -1;
+	struct strbuf why = STRBUF_INIT;
+	struct qmp q;
+	int r = -1;
+
+	if (path && qmp_open(&q, path, QUIT_TIMEOUT_MS, &why) == QMP_OK) {
+		r = qmp_execute(&q, "quit", NULL, NULL, &why, QUIT_TIMEOUT_MS);
+		/* QEMU may close the socket before its reply arrives: that is a quit too. */
+		r = r == QMP_OK || r == QMP_CLOSED ? 0 : -1;
+		qmp_close(&q);
+	}
+	sb_release(&why);
+	return r;
 }
 
-/* Are all of CS reaped?  Waits up to MS, draining the monitors meanwhile. */
-static int wait_all(struct child *const *cs, int *fds, size_t n, int ms)
+/* Are all of CS reaped?  Waits up to MS. */
+static int wait_all(struct child *const *cs, size_t n, int ms)
 {
 	double until = now_seconds() + ms / 1000.0;
-	char buf[512];
 	size_t i, left;
 
 	for (;;) {
-		for (i = 0, left = 0; i < n; i++) {
-			ssize_t got = fds[i] >= 0 ? read(fds[i], buf, sizeof(buf)) : -1;
-
-			/* The monitor went away (EOF, ECONNRESET): QEMU is going; reap it all the same. */
-			if (fds[i] >= 0 && (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))) {
-				close(fds[i]);
-				fds[i] = -1;
-			}
+		for (i = 0, left = 0; i < n; i++)
 			left += !child_poll(cs[i]);
-		}
 		if (!left)
 			return 1;
 		if (now_seconds() >= until)
@@ -97,80 +102,53 @@ static void signal_all(struct child *const *cs, size_t n, int sig)
 }
 
 /*
- * "quit" on each HMP monitor; QEMU drops a command whose sender hangs up at
- * once, so the connections stay open until QEMU is gone.  A QEMU whose
- * monitor does not answer (not up yet, or stuck) gets SIGTERM at once.
+ * "quit" over each QMP socket; a QEMU whose monitor does not take it (not
+ * up yet, or stuck) gets SIGTERM at once.  Then SIGTERM, then SIGKILL, the
+ * grace periods of all running side by side; every child is reaped.
  */
-void children_stop(struct child *const *cs, const char *const *monitors, size_t n,
+void children_stop(struct child *const *cs, const char *const *qmp_paths, size_t n,
 		   int grace_ms)
 {
-	int *fds = xcalloc(n ? n : 1, sizeof(*fds));
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		fds[i] = -1;
-		if (child_poll(cs[i]))
-			continue;
-		fds[i] = monitor_connect(monitors ? monitors[i] : NULL);
-		if (fds[i] < 0 || write(fds[i], "quit\n", 5) != 5)
-			kill(-cs[i]->pid, SIGTERM);
-	}
-	if (!wait_all(cs, fds, n, grace_ms)) {
-		signal_all(cs, n, SIGTERM);
-		if (!wait_all(cs, fds, n, grace_ms)) {
-			signal_all(cs, n, SIGKILL);
-			wait_all(cs, fds, n, 60000);
-		}
-	}
 	for (i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
+		if (!child_poll(cs[i]) && qmp_quit(qmp_paths ? qmp_paths[i] : NULL) < 0)
+			kill(-cs[i]->pid, SIGTERM);
+	if (wait_all(cs, n, grace_ms))
+		return;
+	signal_all(cs, n, SIGTERM);
+	if (wait_all(cs, n, grace_ms))
+		return;
+	signal_all(cs, n, SIGKILL);
+	wait_all(cs, n, 60000);
 }
 
-void child_stop(struct child *c, const char *monitor_path, int grace_ms)
+void child_stop(struct child *c, const char *qmp_path, int grace_ms)
 {
-	children_stop(&c, &monitor_path, 1, grace_ms);
+	children_stop(&c, &qmp_path, 1, grace_ms);
 }
 
-int monitor_status(const char *path, char *buf, size_t n, int ms)
+int qmp_run_state(const char *path, char *buf, size_t n, int ms)
 {
-	double until = now_seconds() + ms / 1000.0;
-	char in[8192], *line;
-	struct pollfd pfd;
-	size_t len = 0;
-	int fd = monitor_connect(path);
+	struct strbuf why = STRBUF_INIT;
+	struct json *ret = NULL;
+	struct qmp q;
+	const char *state;
+	int r = -1;
 
 	if (n)
 		buf[0] = '\0';
-	if (n == 0 || fd < 0 || write(fd, "info status\n", 12) != 12)
-		goto out;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	/* The readline monitor echoes the command with cursor moves; then the answer. */
-	while (now_seconds() < until && len + 1 < sizeof(in)) {
-		ssize_t got;
-
-		if (poll(&pfd, 1, 20) <= 0)
-			continue;
-		got = read(fd, in + len, sizeof(in) - 1 - len);
-		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
-			break;
-		if (got < 0)
-			continue;
-		len += (size_t)got;
-		in[len] = '\0';
-		line = strstr(in, "VM status: ");
-		if (line && strchr(line, '\n')) {
-			snprintf(buf, n, "%.*s", (int)strcspn(line, "\r\n"), line);
-			close(fd);
-			return 0;
+	if (n && qmp_open(&q, path, ms, &why) == QMP_OK) {
+		if (qmp_execute(&q, "query-status", NULL, &ret, &why, ms) == QMP_OK &&
+		    (state = json_str(json_get(ret, "status"))) != NULL) {
+			snprintf(buf, n, "%s", state);
+			r = 0;
 		}
+		qmp_close(&q);
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return -1;
+	json_free(ret);
+	sb_release(&why);
+	return r;
 }
 
 int signals_open(void)

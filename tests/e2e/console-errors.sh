@@ -28,7 +28,7 @@ for bad in 0 -3 abc 1.5 10s 9999999999; do
 	expect 64 "--timeout '$bad' is not a whole number" console --timeout "$bad" x.sock
 done
 
-expect 66 "^vmlaunch: nope.sock: no such socket or config file$" console nope.sock
+expect 66 "^vmlaunch: nope.sock: no such socket, config file or started VM$" console nope.sock
 mkdir dir
 expect 66 "^vmlaunch: dir: is a directory, not a socket or config file$" console dir
 mkfifo fifo
