@@ -111,4 +111,11 @@ char *conscan_tail(const struct conscan *s);
  */
 void conscan_sanitize(struct strbuf *out, const char *s, size_t n);
 
+/*
+ * QEMU's last message in TEXT[0..N) (its stderr): the last line that is not
+ * empty and not its "QEMU waiting for connection" note, made printable and
+ * cut at 300 bytes, appended to OUT.
+ */
+void conscan_last_message(struct strbuf *out, const char *text, size_t n);
+
 #endif

@@ -21,6 +21,7 @@
 #include "exitcodes.h"
 #include "path.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* ---- value setters: one per key, each explains a bad value in WHY ---- */
@@ -897,30 +898,6 @@ static enum line_kind parse_line(const char *line, struct assignment *a, struct 
 	return LINE_ASSIGN;
 }
 
-/* Length of the UTF-8 sequence at P (at most N bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) { len = 2; cp = p[0] & 0x1f; }
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) { len = 3; cp = p[0] & 0x0f; }
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4) { len = 4; cp = p[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Is this line text we can parse?  Explain in WHY if not. */
 static int check_text(const char *s, size_t n, struct strbuf *why)
@@ -938,7 +915,7 @@ static int check_text(const char *s, size_t n, struct strbuf *why)
 				p[i], i + 1);
 			return -1;
 		}
-		len = utf8_len(p + i, n - i);
+		len = utf8_decode(p + i, n - i, NULL);
 		if (!len) {
 			sb_addf(why, "line is not valid UTF-8 (byte 0x%02x at column %zu)",
 				p[i], i + 1);

@@ -4,40 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* ---- printable text ---- */
 
-/* Length of the valid UTF-8 sequence at S (N bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t len, i;
-	unsigned long c;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Bytes of the escape sequence at S (N bytes, S[0] is ESC). */
 static size_t escape_len(const unsigned char *s, size_t n)
@@ -78,7 +48,7 @@ void conscan_sanitize(struct strbuf *out, const char *str, size_t n)
 		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
 			sb_addc(out, (char)c);
 			i++;
-		} else if (c >= 0x80 && (k = utf8_len(s + i, n - i, &cp)) && cp >= 0xa0) {
+		} else if (c >= 0x80 && (k = utf8_decode(s + i, n - i, &cp)) && cp >= 0xa0) {
 			sb_add(out, str + i, k);
 			i += k;
 		} else {
@@ -86,6 +56,25 @@ void conscan_sanitize(struct strbuf *out, const char *str, size_t n)
 			i += c >= 0x80 && k ? k : 1;   /* a C1 control is one '?' */
 		}
 	}
+}
+
+void conscan_last_message(struct strbuf *out, const char *text, size_t n)
+{
+	const char *p = text, *end = text + n, *line = NULL, *line_end = NULL;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		if (e > p && !memmem(p, (size_t)(e - p), "QEMU waiting for connection", 27)) {
+			line = p;
+			line_end = e;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (line)
+		conscan_sanitize(out, line, (size_t)(line_end - line) > 300 ? 300 :
+				 (size_t)(line_end - line));
 }
 
 /* ---- the tail ---- */

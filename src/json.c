@@ -13,35 +13,8 @@
 #include <string.h>
 
 #include "xalloc.h"
+#include "utf8.h"
 
-/* The length of the valid UTF-8 sequence at S (N > 0 bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned long cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 static void utf8_put(struct strbuf *sb, unsigned long cp)
 {
@@ -276,7 +249,7 @@ static int parse_string(struct parser *ps, char **out, size_t *len)
 		} else if (*ps->p < 0x20) {
 			fail(ps, ps->p, "control character in string (escape it)");
 			goto fail;
-		} else if (!(n = utf8_seq(ps->p, (size_t)(ps->end - ps->p)))) {
+		} else if (!(n = utf8_decode(ps->p, (size_t)(ps->end - ps->p), NULL))) {
 			fail(ps, ps->p, "invalid UTF-8 in string");
 			goto fail;
 		} else {
@@ -622,7 +595,7 @@ void json_quote(struct strbuf *sb, const char *s, size_t n)
 			sb_addc(sb, (char)p[i++]);
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			sb_addf(sb, "\\u%04x", p[i++]);
-		} else if (!(k = utf8_seq(p + i, n - i))) {
+		} else if (!(k = utf8_decode(p + i, n - i, NULL))) {
 			sb_adds(sb, "\xef\xbf\xbd");       /* U+FFFD */
 			i++;
 		} else if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {

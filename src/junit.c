@@ -3,42 +3,11 @@
 #include <string.h>
 
 #include "smoke.h"
+#include "utf8.h"
 #include "strbuf.h"
 
 static const char replacement[] = "\xef\xbf\xbd";   /* U+FFFD */
 
-/*
- * The length of the well-formed UTF-8 sequence at S (N bytes left), or 0:
- * no overlong forms, no surrogates (ED A0..BF), nothing above U+10FFFF.
- */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /* One ASCII byte as XML character data; controls XML 1.0 forbids are dropped. */
 static void escape_ascii(struct strbuf *out, unsigned char c)
@@ -68,7 +37,7 @@ void junit_xml_escape(struct strbuf *out, const char *text, size_t n)
 			escape_ascii(out, s[i++]);
 			continue;
 		}
-		len = utf8_sequence(s + i, n - i);
+		len = utf8_decode(s + i, n - i, NULL);
 		if (len == 0) {
 			sb_adds(out, replacement);  /* console bytes need not be UTF-8 */
 			i++;

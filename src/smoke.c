@@ -649,7 +649,7 @@ static void drain_console(struct run *r)
 /* QEMU's last message (not its "waiting for connection" info), printable. */
 static void qemu_message(const struct run *r, struct strbuf *out)
 {
-	char buf[4096], *line = NULL, *p, *nl;
+	char buf[4096];
 	int fd = openat(r->dirfd, "qemu.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	off_t size;
 	ssize_t n;
@@ -657,22 +657,10 @@ static void qemu_message(const struct run *r, struct strbuf *out)
 	if (fd < 0)
 		return;
 	size = lseek(fd, 0, SEEK_END);
-	n = size < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, size > 4095 ? size - 4095 : 0);
+	n = size < 0 ? -1 : pread(fd, buf, sizeof(buf), size > 4096 ? size - 4096 : 0);
 	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (p = buf; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*p && !strstr(p, "QEMU waiting for connection"))
-			line = p;
-		if (!nl)
-			break;
-	}
-	if (line)
-		conscan_sanitize(out, line, strlen(line) > 300 ? 300 : strlen(line));
+	if (n > 0)
+		conscan_last_message(out, buf, (size_t)n);
 }
 
 static int status_of(int st)

@@ -392,20 +392,11 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 /* QEMU's last message in the VM's qemu.log, printable, or "". */
 static char *qemu_message(const struct vmdir *vm)
 {
-	char *text = vmdir_read(vm, "qemu.log"), *line = NULL, *p, *nl;
+	char *text = vmdir_read(vm, "qemu.log");
 	struct strbuf sb = STRBUF_INIT;
 
-	for (p = text; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*p && !strstr(p, "QEMU waiting for connection"))
-			line = p;
-		if (!nl)
-			break;
-	}
-	if (line)
-		conscan_sanitize(&sb, line, strlen(line) > 300 ? 300 : strlen(line));
+	if (text)
+		conscan_last_message(&sb, text, strlen(text));
 	free(text);
 	return sb_detach(&sb);
 }

@@ -304,6 +304,17 @@ vm_start() {
 		fail "start $n: status $?: $(cat "$tmp/start.out" "$tmp/start.err")"
 	[ "$(cat "$tmp/start.out")" = "$n" ] || fail "start $n printed '$(cat "$tmp/start.out")'"
 }
+# gone PID SECONDS: PID has ended (a zombie counts) within SECONDS.
+gone() {
+	i=0
+	while st=$(ps -o stat= -p "$1") && [ "${st#Z}" = "$st" ]; do
+		i=$((i + 1))
+		[ "$i" -gt $(( $2 * 10 )) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # no_qemu_left: no QEMU on the test's disk runs (a zombie counts as gone).
 no_qemu_left() {
 	for p in $(pgrep -f "filename=$rootfs"); do

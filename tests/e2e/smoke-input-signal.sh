@@ -13,9 +13,9 @@ mkdir "$TMPDIR"
 writer=
 trap '[ -n "$writer" ] && kill "$writer" 2>/dev/null; cleanup' EXIT
 
-# gone WHAT SECONDS: vmlaunch ($vm_pid) has ended within SECONDS of the
+# vm_ended WHAT SECONDS: vmlaunch ($vm_pid) has ended within SECONDS of the
 # signal; its status in $status.
-gone() {
+vm_ended() {
 	i=0
 	while vm_alive; do
 		i=$((i + 1))
@@ -40,7 +40,7 @@ gone() {
 term() {
 	vm_alive || { wait "$vm_pid"; fail "$1: vmlaunch did not wait for its input (status $?): $(cat "$tmp/err")"; }
 	kill -s "${2:-TERM}" "$vm_pid"
-	gone "$1" 2
+	vm_ended "$1" 2
 	[ "$status" -eq "${3:-143}" ] || fail "$1: status $status after SIG${2:-TERM}, want ${3:-143}: $(cat "$tmp/err")"
 	[ -z "$(left_in_tmpdir)" ] || fail "$1: left behind in TMPDIR: $(left_in_tmpdir)"
 }

@@ -21,17 +21,6 @@ other_pid=
 trap '[ -n "$other_pid" ] && kill -9 "$other_pid" 2>/dev/null
 	for p in $(pgrep -f "$TMPDIR/"); do kill -9 "$p"; done; cleanup' EXIT
 
-# gone PID SECONDS: PID has ended (a zombie counts) within SECONDS.
-gone() {
-	i=0
-	while st=$(ps -o stat= -p "$1") && [ "${st#Z}" = "$st" ]; do
-		i=$((i + 1))
-		[ "$i" -gt $(( $2 * 10 )) ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 # start_run WHAT [NAME]: `vmlaunch test` of the fake config in the background
 # as $vm_pid, its output in $tmp/NAME.out, $tmp/NAME.err (NAME "run"); once
 # its fake QEMU serves the console, the run's directory (not in $known) is

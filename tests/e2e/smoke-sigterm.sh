@@ -12,17 +12,6 @@ env --default-signal=INT true 2>/dev/null || skip "env cannot reset SIGINT (core
 # Whatever happens, no QEMU of ours (its command line names our disk) outlives the test.
 trap 'for p in $(pgrep -f "filename=$rootfs,"); do kill -9 "$p"; done; cleanup' EXIT
 
-# gone PID SECONDS: PID has ended (a zombie counts) within SECONDS.
-gone() {
-	i=0
-	while st=$(ps -o stat= -p "$1") && [ "${st#Z}" = "$st" ]; do
-		i=$((i + 1))
-		[ "$i" -gt $(( $2 * 10 )) ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 for case in TERM:143 INT:130 HUP:129; do
 	sig=${case%:*} want=${case#*:}
 	env --default-signal=INT "$VMLAUNCH" test -o accel=tcg -o rootfs="$rootfs" --timeout 60 --transcript "$tmp/transcript" \
