@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -202,31 +203,28 @@ static int reap_by(pid_t pid, int *status, long long deadline)
 int host_qemu_version(const char *path, char *buf, size_t n)
 {
 	long long deadline = now_ms() + HOST_QEMU_VERSION_SECONDS * 1000LL;
+	char *prog = xstrdup(path), version[] = "--version";
+	char *argv[] = { prog, version, NULL };
+	struct spawn sp = SPAWN_INIT;
 	int fds[2], status = 0, late;
 	size_t len = 0;
 	pid_t pid;
 
-	if (n == 0 || pipe2(fds, O_CLOEXEC) < 0)
+	if (n == 0 || pipe2(fds, O_CLOEXEC) < 0) {
+		free(prog);
 		return -1;
-	pid = fork();
-	if (pid < 0) {
+	}
+	sp.argv = argv;
+	sp.in = sp.err = SPAWN_DEVNULL;
+	sp.out = fds[1];
+	sp.new_group = 1;           /* so a time-out kills what it started too */
+	if (spawn_start(&sp, &pid) < 0) {
 		close(fds[0]);
 		close(fds[1]);
+		free(prog);
 		return -1;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		setpgid(0, 0);      /* so a time-out kills what it started too */
-		dup2(fds[1], 1);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 2);
-		}
-		execl(path, path, "--version", (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);          /* either of us may get there first */
+	free(prog);
 	close(fds[1]);
 	late = read_by(fds[0], buf, n, &len, deadline);
 	close(fds[0]);
