@@ -62,8 +62,12 @@ int vmdir_open(struct vmroot *root, const char *name, struct vmdir *vm, struct s
 /* Does a supervisor hold the VM's lock?  1 alive, 0 dead. */
 int vmdir_alive(const struct vmdir *vm);
 
-/* Remove the VM's files and directory (never follows a swapped name). */
-void vmdir_remove(struct vmroot *root, struct vmdir *vm);
+/*
+ * Remove the VM's files and directory (through its descriptor), when we
+ * hold its lock or it is dead, as checked under the runtime directory's
+ * lock; returns 1 when removed.
+ */
+int vmdir_remove(struct vmroot *root, struct vmdir *vm);
 void vmdir_close(struct vmdir *vm);
 
 /* A new file NAME in the VM's directory (O_EXCL, owner-only); CLOEXEC or not. */

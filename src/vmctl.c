@@ -1,5 +1,6 @@
 #include "vmctl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -162,7 +163,8 @@ static char *how_ended(const struct vmdir *vm, int *status)
 static int qmp_connect(const struct vmdir *vm, struct qmp *q, int timeout_ms)
 {
 	struct strbuf why = STRBUF_INIT;
-	char *path = xasprintf("%s/qmp.sock", vm->path);
+	/* Through the directory as opened: a swapped or renamed name is not followed. */
+	char *path = xasprintf("/proc/self/fd/%d/qmp.sock", vm->fd);
 	int r = qmp_open(q, path, timeout_ms, &why);
 
 	free(path);
@@ -322,6 +324,34 @@ static int start_plan(struct vm_plan *p, const struct vmdir *vm, int *log_fd, st
 	return prepare_boot_log(p, d);
 }
 
+/*
+ * Descriptors the caller left open (a $(...) pipe, a make jobserver): made
+ * close-on-exec, so QEMU does not get them, and closed by the supervisor,
+ * so `x=$(vmlaunch start ...)` returns.  Their numbers in *FDS.
+ */
+static size_t inherited_fds(int **fds)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t n = 0;
+
+	*fds = NULL;
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)) != NULL) {
+		int fd = atoi(e->d_name);
+
+		if (fd < 3 || fd == dirfd(dir) || e->d_name[0] == '.')
+			continue;
+		*fds = xrealloc(*fds, (n + 1) * sizeof(**fds));
+		(*fds)[n++] = fd;
+	}
+	closedir(dir);
+	for (size_t i = 0; i < n; i++)
+		fcntl((*fds)[i], F_SETFD, FD_CLOEXEC);
+	return n;
+}
+
 static volatile sig_atomic_t supervised_qemu;
 
 static void forward_signal(int sig)
@@ -335,13 +365,16 @@ static void forward_signal(int sig)
  * parent for as long as QEMU lives, holding the VM's lock (inherited from
  * start); it records how QEMU ended, then exits, which frees the lock.
  */
-static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, int ready)
+static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, int ready,
+		      const int *inherited, size_t ninherited, int sigfd)
 {
 	struct spawn sp = SPAWN_INIT;
 	struct sigaction sa;
+	sigset_t none;
 	char *line;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), st;
 	ssize_t sent;
+	size_t i;
 	pid_t pid;
 
 	setsid();
@@ -349,7 +382,16 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
+		close(null);
 	}
+	for (i = 0; i < ninherited; i++)
+		close(inherited[i]);
+	if (sigfd >= 0)
+		close(sigfd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (chdir("/") < 0)
+		_exit(1);
 	sp.argv = argv;
 	sp.in = SPAWN_DEVNULL;
 	sp.out = sp.err = qemu_log;
@@ -401,14 +443,19 @@ static char *qemu_message(const struct vmdir *vm)
 	return sb_detach(&sb);
 }
 
-/* Until QEMU answers on QMP: 0; -1 after reporting why it did not (it exited). */
-static int wait_up(struct vmdir *vm, struct diag *d)
+/* Until QEMU answers on QMP: 0; -1 after reporting why it did not (it exited, a signal). */
+static int wait_up(struct vmdir *vm, int sigfd, struct diag *d)
 {
-	int waited = 0;
+	int waited = 0, sig;
 
 	for (;;) {
 		struct qmp q;
 
+		if (sigfd >= 0 && (sig = signals_read(sigfd)) != 0 && sig != SIGCHLD) {
+			diag_error(d, NULL, 128 + sig, "start: stopped by signal %d; the VM was stopped",
+				   sig);
+			return -1;
+		}
 		if (!vmdir_alive(vm)) {
 			int status;
 			char *how = how_ended(vm, &status), *msg = qemu_message(vm);
@@ -453,12 +500,13 @@ static void kill_vm(struct vmdir *vm)
  * start --wait: until the boot log shows the boot marker.  0; 124 at the
  * timeout; 128+N on a signal; 69 when QEMU ended first.
  */
-static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, struct diag *d)
+static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, int sigfd,
+		      struct diag *d)
 {
 	double until = now_seconds() + timeout;
 	struct strbuf seen = STRBUF_INIT;
 	char buf[4096];
-	int sigfd = signals_open(), fd = -1, status = -1;
+	int fd = -1, status = -1;
 
 	while (status < 0) {
 		ssize_t n;
@@ -468,7 +516,7 @@ static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, struc
 			fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
 			sb_add(&seen, buf, (size_t)n);
-			if (strstr(seen.buf, DEFAULT_READY))
+			if (memmem(seen.buf, seen.len, DEFAULT_READY, strlen(DEFAULT_READY)))
 				status = 0;
 			if (seen.len > 8192) {          /* keep a window for a split marker */
 				memmove(seen.buf, seen.buf + seen.len - 64, 64);
@@ -499,15 +547,19 @@ static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, struc
 	}
 	if (fd >= 0)
 		close(fd);
-	if (sigfd >= 0)
-		close(sigfd);
 	sb_release(&seen);
 	return status;
 }
 
 /* Fork the supervisor and wait until QEMU is up; the status to exit with. */
+struct launch_ctx {
+	const int *inherited;
+	size_t ninherited;
+	int sigfd;
+};
+
 static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int qemu_log,
-		  struct diag *d)
+		  const struct launch_ctx *lc, struct diag *d)
 {
 	char answer[64] = "";
 	int ready[2];
@@ -528,7 +580,7 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		supervise(vm, argv, qemu_log, ready[1]);
+		supervise(vm, argv, qemu_log, ready[1], lc->inherited, lc->ninherited, lc->sigfd);
 	}
 	close(ready[1]);
 	/* The supervisor holds the lock now; ours goes. */
@@ -542,13 +594,17 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	if (strncmp(answer, "ok ", 3) != 0) {
 		int err = atoi(answer + 5);
 
+		int i;
+
 		diag_error(d, NULL, err == ENOENT ? EXIT_UNAVAILABLE : EXIT_OSERR,
 			   "start: cannot run QEMU '%s': %s", argv[0], n > 0 ? strerror(err) :
 			   "its supervisor died");
+		for (i = 0; i < 250 && vmdir_alive(vm); i++)
+			sleep_ms(20);     /* until the supervisor has gone */
 		vmdir_remove(root, vm);
 		return d->status;
 	}
-	if (wait_up(vm, d) < 0) {
+	if (wait_up(vm, lc->sigfd, d) < 0) {
 		kill_vm(vm);
 		vmdir_remove(root, vm);
 		return d->status;
@@ -563,14 +619,17 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	struct vmroot root = { NULL, -1 };
 	struct vmdir vm = { NULL, NULL, -1, -1 };
 	struct strbuf why = STRBUF_INIT;
+	struct launch_ctx lc = { NULL, 0, -1 };
 	struct start_opts o;
 	struct vm_config cfg;
 	struct vm_plan plan;
-	int status, log_fd = -1, qemu_log = -1, r;
+	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL;
 	char *state = NULL;
 
 	memset(&plan, 0, sizeof(plan));
 	memset(&cfg, 0, sizeof(cfg));
+	lc.ninherited = inherited_fds(&inherited);
+	lc.inherited = inherited;
 	status = start_options(argc, argv, &o, d);
 	if (status)
 		goto out;
@@ -579,7 +638,11 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		status = d->status;
 		goto out;
 	}
-	if (open_root(&root, 1, d) < 0) {
+	/* From here a signal is an event: a VM half started is stopped, not left. */
+	lc.sigfd = signals_open();
+	if (lc.sigfd < 0 || open_root(&root, 1, d) < 0) {
+		if (lc.sigfd < 0)
+			diag_error(d, NULL, EXIT_OSERR, "start: signalfd: %s", strerror(errno));
 		status = EXIT_OSERR;
 		goto out;
 	}
@@ -614,11 +677,11 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 			fputs("vmlaunch: start ", d->out);
 			launch_print(&cmd, d->out);
 		}
-		status = launch(&root, &vm, cmd.argv.v, qemu_log, d);
+		status = launch(&root, &vm, cmd.argv.v, qemu_log, &lc, d);
 		if (status == 0 && o.wait) {
 			char *log = vmstate_get(state, "log");
 
-			status = log ? wait_ready(&vm, log, o.timeout, d) : 0;
+			status = log ? wait_ready(&vm, log, o.timeout, lc.sigfd, d) : 0;
 			free(log);
 			if (status) {
 				kill_vm(&vm);
@@ -639,6 +702,9 @@ out:
 	if (log_fd >= 0)
 		close(log_fd);
 	free(state);
+	free(inherited);
+	if (lc.sigfd >= 0)
+		close(lc.sigfd);
 	qemu_cmd_free(&cmd);
 	plan_free(&plan);
 	config_free(&cfg);
@@ -1085,7 +1151,7 @@ static void exec_feed(struct exec_state *e, const char *buf, size_t n)
 
 	sb_add(&e->in, buf, n);
 	if (!e->started) {
-		p = e->in.buf ? strstr(e->in.buf, e->start) : NULL;
+		p = e->in.buf ? memmem(e->in.buf, e->in.len, e->start, strlen(e->start)) : NULL;
 		if (!p) {
 			/* Keep only what could be the start of the marker. */
 			if (e->in.len > sizeof(e->start)) {
@@ -1097,17 +1163,19 @@ static void exec_feed(struct exec_state *e, const char *buf, size_t n)
 			return;
 		}
 		p += strlen(e->start);
-		p += strspn(p, "\r");
-		if (*p == '\n')
+		while (p < e->in.buf + e->in.len && *p == '\r')
 			p++;
-		else if (!*p)
+		if (p < e->in.buf + e->in.len && *p == '\n')
+			p++;
+		else if (p == e->in.buf + e->in.len)
 			return;            /* its line end is still on the way */
 		e->started = 1;
 		memmove(e->in.buf, p, e->in.len - (size_t)(p - e->in.buf) + 1);
 		e->in.len -= (size_t)(p - e->in.buf);
 	}
-	p = strstr(e->in.buf ? e->in.buf : "", e->end);
-	if (p && strpbrk(p + strlen(e->end), "\r\n")) {
+	p = e->in.buf ? memmem(e->in.buf, e->in.len, e->end, strlen(e->end)) : NULL;
+	if (p && memchr(p + strlen(e->end), '\n', e->in.len - (size_t)(p - e->in.buf) -
+						  strlen(e->end))) {
 		e->status = atoi(p + strlen(e->end));
 		put_output(e, e->in.buf, (size_t)(p - e->in.buf));
 		e->done = 1;
@@ -1123,21 +1191,48 @@ static void exec_feed(struct exec_state *e, const char *buf, size_t n)
 	}
 }
 
-/* The command line typed: COMMAND between printed markers, stdin from /dev/null. */
+/*
+ * What is typed: the start marker, COMMAND as a quoted string assembled in
+ * short lines (a line editor caps a line at about a kilobyte), run by eval
+ * in a subshell with stdin from /dev/null (an "exit" or "cd" there does not
+ * touch the guest's shell; an unbalanced quote is the command's syntax
+ * error, not a shell left waiting), then the end marker with its status.
+ */
 static char *exec_line(struct exec_state *e, int argc, char **argv)
 {
 	unsigned long nonce = (unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL);
-	struct strbuf sb = STRBUF_INIT;
-	int i;
+	struct strbuf sb = STRBUF_INIT, cmd = STRBUF_INIT;
+	size_t i;
+	int k;
 
 	nonce %= 1000000000ul;
 	snprintf(e->start, sizeof(e->start), "vmlaunch-exec-%lu-start", nonce);
 	snprintf(e->end, sizeof(e->end), "vmlaunch-exec-%lu-end=", nonce);
-	/* $((N)) prints N, but its echo does not: the echo cannot look like a marker. */
-	sb_addf(&sb, "{ printf '\\n%%s\\n' \"vmlaunch-exec-$((%lu))-start\"; ", nonce);
-	for (i = 0; i < argc; i++)
-		sb_addf(&sb, "%s%s", i ? " " : "", argv[i]);
-	sb_addf(&sb, "\n} </dev/null; echo \"vmlaunch-exec-$((%lu))-end=$?\"\n", nonce);
+	for (k = 0; k < argc; k++)
+		sb_addf(&cmd, "%s%s", k ? " " : "", argv[k]);
+	sb_adds(&sb, "vmlaunch_c=\n");
+	for (i = 0; i < cmd.len; i += 100) {
+		size_t j, n = cmd.len - i < 100 ? cmd.len - i : 100;
+
+		sb_adds(&sb, "vmlaunch_c=$vmlaunch_c'");
+		for (j = 0; j < n; j++) {
+			char c = cmd.buf[i + j];
+
+			if (c == '\'')
+				sb_adds(&sb, "'\\''");
+			else
+				sb_addc(&sb, c);   /* a newline: the quoted string goes on */
+		}
+		sb_adds(&sb, "'\n");
+	}
+	/*
+	 * The start marker is printed by the last line, after every line was
+	 * echoed.  $((N)) prints N, but its echo does not: no echo looks like a
+	 * marker.
+	 */
+	sb_addf(&sb, "( printf '\\n%%s\\n' \"vmlaunch-exec-$((%lu))-start\"; eval \"$vmlaunch_c\" ) "
+		"</dev/null; echo \"vmlaunch-exec-$((%lu))-end=$?\"; unset vmlaunch_c\n", nonce, nonce);
+	sb_release(&cmd);
 	return sb_detach(&sb);
 }
 

@@ -113,12 +113,30 @@ static int take_lock(struct vmdir *vm, struct strbuf *why)
 	/* Locked before it has its name: nobody sees it unlocked. */
 	if (fd < 0 || flock(fd, LOCK_EX) < 0 || renameat(vm->fd, "lock.new", vm->fd, "lock") < 0) {
 		sb_addf(why, "cannot lock %s: %s", vm->path, strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			unlinkat(vm->fd, "lock.new", 0);
+		}
 		return -1;
 	}
 	vm->lock = fd;
 	return 0;
+}
+
+/* The runtime directory's own lock: making and removing VM directories is one at a time. */
+static void root_lock(struct vmroot *root, int on)
+{
+	while (flock(root->fd, on ? LOCK_EX : LOCK_UN) < 0 && errno == EINTR)
+		;
+}
+
+static void remove_files(struct vmroot *root, struct vmdir *vm)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vm_files) / sizeof(vm_files[0]); i++)
+		unlinkat(vm->fd, vm_files[i], 0);
+	unlinkat(root->fd, vm->name, AT_REMOVEDIR);
 }
 
 int vmdir_open(struct vmroot *root, const char *name, struct vmdir *vm, struct strbuf *why)
@@ -137,28 +155,33 @@ int vmdir_open(struct vmroot *root, const char *name, struct vmdir *vm, struct s
 
 int vmdir_create(struct vmroot *root, const char *name, struct vmdir *vm, struct strbuf *why)
 {
-	int r;
+	int r = -1;
 
+	/* Under the root's lock: no other start sees this directory before its lock. */
+	root_lock(root, 1);
 	if (mkdirat(root->fd, name, 0700) < 0) {
 		if (errno != EEXIST) {
 			sb_addf(why, "cannot create %s/%s: %s", root->path, name, strerror(errno));
-			return -1;
+			goto out;
 		}
-		r = vmdir_open(root, name, vm, why);
-		if (r != 0)
-			return -1;
-		if (vmdir_alive(vm))
-			return 1;
-		vmdir_remove(root, vm);     /* a dead VM's leftovers */
+		if (vmdir_open(root, name, vm, why) != 0)
+			goto out;
+		if (vmdir_alive(vm)) {
+			r = 1;
+			goto out;
+		}
+		remove_files(root, vm);     /* a dead VM's leftovers */
 		vmdir_close(vm);
 		if (mkdirat(root->fd, name, 0700) < 0) {
 			sb_addf(why, "cannot create %s/%s: %s", root->path, name, strerror(errno));
-			return -1;
+			goto out;
 		}
 	}
-	if (vmdir_open(root, name, vm, why) != 0)
-		return -1;
-	return take_lock(vm, why);
+	if (vmdir_open(root, name, vm, why) == 0)
+		r = take_lock(vm, why);
+out:
+	root_lock(root, 0);
+	return r;
 }
 
 int vmdir_alive(const struct vmdir *vm)
@@ -166,23 +189,30 @@ int vmdir_alive(const struct vmdir *vm)
 	int fd = openat(vm->fd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), alive;
 
 	if (fd < 0) {
-		/* Between mkdir and the lock's rename a starting VM has only lock.new. */
-		return faccessat(vm->fd, "lock.new", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		/* Between mkdir and the lock's rename a starting VM holds lock.new. */
+		fd = openat(vm->fd, "lock.new", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return 0;
 	}
 	alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return alive;
 }
 
-void vmdir_remove(struct vmroot *root, struct vmdir *vm)
+int vmdir_remove(struct vmroot *root, struct vmdir *vm)
 {
-	size_t i;
+	int removed = 0;
 
 	if (vm->fd < 0)
-		return;
-	for (i = 0; i < sizeof(vm_files) / sizeof(vm_files[0]); i++)
-		unlinkat(vm->fd, vm_files[i], 0);
-	unlinkat(root->fd, vm->name, AT_REMOVEDIR);
+		return 0;
+	/* Only a VM that is ours to end, or dead: checked again under the root's lock. */
+	root_lock(root, 1);
+	if (vm->lock >= 0 || !vmdir_alive(vm)) {
+		remove_files(root, vm);
+		removed = 1;
+	}
+	root_lock(root, 0);
+	return removed;
 }
 
 void vmdir_close(struct vmdir *vm)

@@ -81,6 +81,31 @@ status=$?
 until_ok 10 "a QEMU is left after SIGTERM to start --wait" no_qemu_left
 [ ! -e "$XDG_RUNTIME_DIR/vmlaunch/two" ] || fail "start --wait left its runtime files"
 
+# A signal right after start --wait began: nothing is left running.
+for delay in 0.05 0.3; do
+	"$VMLAUNCH" start --wait -o accel=tcg -o rootfs="$rootfs" -o name=early -o snapshot=yes $conf \
+		>"$tmp/out" 2>"$tmp/err" &
+	st=$!
+	sleep $delay
+	kill -TERM $st
+	wait $st
+	status=$?
+	[ $status -eq 143 ] || fail "SIGTERM $delay s into start --wait: status $status: $(cat "$tmp/err")"
+	until_ok 10 "a QEMU is left after SIGTERM $delay s into start --wait" no_qemu_left
+	[ ! -e "$XDG_RUNTIME_DIR/vmlaunch/early" ] || fail "SIGTERM $delay s into start: files left"
+done
+
+# Four starts of one name at once: one VM, three refusals, nothing orphaned.
+for n in a b c d; do
+	"$VMLAUNCH" start -o accel=tcg -o rootfs="$rootfs" -o name=race -o snapshot=yes $conf \
+		>"$tmp/race-$n" 2>&1 &
+done
+wait
+[ "$(cat "$tmp"/race-* | grep -cx race)" -eq 1 ] || fail "racing starts: $(cat "$tmp"/race-*)"
+[ "$(cat "$tmp"/race-* | grep -c "a VM named 'race' is running")" -eq 3 ] || fail "racing starts: $(cat "$tmp"/race-*)"
+"$VMLAUNCH" stop --force race >/dev/null || fail "stop race"
+until_ok 10 "racing starts left a QEMU" no_qemu_left
+
 # Four instances of one config at once, each reachable, each stopped.
 for n in a b c d; do
 	"$VMLAUNCH" start --wait --timeout 120 -o accel=tcg -o rootfs="$rootfs" -o name=vm-$n \

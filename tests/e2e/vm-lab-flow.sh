@@ -25,6 +25,19 @@ status=$?
 status=$?
 [ "$status" -eq 7 ] && [ "$(tr -d ' ' <"$tmp/out")" = 2 ] ||
 	fail "exec of a shell line: status $status, output [$(cat "$tmp/out")]"
+# The command runs in a subshell from a quoted string: exit, cd, quotes and
+# long lines cannot break the guest's shell.
+"$VMLAUNCH" exec busybox -- 'exit 3' >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 3 ] || fail "exec 'exit 3': not 3: $(cat "$tmp/out" "$tmp/err")"
+"$VMLAUNCH" exec busybox -- "echo 'unterminated" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] || fail "exec of an unbalanced quote: not the shell's 2: $(cat "$tmp/out" "$tmp/err")"
+"$VMLAUNCH" exec busybox -- 'cd /tmp; X=1' || fail "exec cd"
+[ "$("$VMLAUNCH" exec busybox -- 'pwd; echo "X=$X"')" = "$(printf '/\nX=')" ] ||
+	fail "an exec changed the guest shell's state: $("$VMLAUNCH" exec busybox -- 'pwd; echo "X=$X"')"
+long=$(head -c 1500 /dev/zero | tr '\0' A)
+[ "$("$VMLAUNCH" exec busybox -- "echo $long | wc -c")" -eq 1501 ] || fail "a long command was cut"
+[ "$("$VMLAUNCH" exec busybox -- "printf 'x\\000y'" | od -An -c | tr -d ' ')" = 'x\0y' ] ||
+	fail "a NUL in the output"
 "$VMLAUNCH" list --json >"$tmp/json" || fail "list --json failed"
 python3 - "$tmp/json" "$rootfs" <<'PY' || fail "list --json: $(cat "$tmp/json")"
 import json, sys
