@@ -6,7 +6,8 @@
 # vmlaunch_VERSION_ARCH.deb with exactly the expected files, the Depends
 # vmlaunch run needs, and no lintian error.  Then the package is unpacked
 # into a throw-away root (dpkg -x): the installed binary runs and says the
-# changelog's version, the installed man pages render with it, the
+# changelog's version (bumped in the copy's changelog alone), the installed
+# man pages render with it, the
 # completion loads from its installed path, both scripts run from theirs;
 # the root is removed.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,10 @@ mkdir -p "$src"
 (cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 tar -c --no-recursion -f -) |
 	tar -x -C "$src" || fail "cannot copy the sources"
 [ ! -e "$src/build" ] && [ ! -e "$src/images/out" ] || fail "the copy is not clean"
+# One source of truth: bumped in the changelog alone, the version must show
+# in the package, --version and both man pages.
+version=$version.99
+sed -i "1s/([^)]*)/($version)/" "$src/debian/changelog"
 offline=
 [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null && offline="unshare -n"
 start=$(date +%s)
@@ -75,10 +80,10 @@ MANWIDTH=80 man -l "$root/usr/share/man/man1/vmlaunch.1.gz" 2>/dev/null |
 bash -c '. "$1" && complete -p vmlaunch' sh "$root/usr/share/bash-completion/completions/vmlaunch" |
 	grep -q '_vmlaunch vmlaunch' || fail "the installed completion does not register"
 # The scripts, installed: each finds the installed vmlaunch in PATH.
-PATH=$root/usr/bin:$PATH "$root/usr/share/vmlaunch/scripts/connect_to_socket.sh" --timeout 1 \
+env -u VMLAUNCH PATH=$root/usr/bin:$PATH "$root/usr/share/vmlaunch/scripts/connect_to_socket.sh" --timeout 1 \
 	"$tmp/nosuch.sock" >"$tmp/out" 2>&1
 grep -q 'nosuch.sock' "$tmp/out" || fail "connect_to_socket.sh, installed: $(cat "$tmp/out")"
-PATH=$root/usr/bin:$PATH GDB=true "$root/usr/share/vmlaunch/scripts/gdb-kernel.sh" "$tmp/nosuch.conf" \
+env -u VMLAUNCH PATH=$root/usr/bin:$PATH GDB=true "$root/usr/share/vmlaunch/scripts/gdb-kernel.sh" "$tmp/nosuch.conf" \
 	>"$tmp/out" 2>&1
 grep -q 'vmlaunch not found' "$tmp/out" && fail "gdb-kernel.sh, installed, finds no vmlaunch: $(cat "$tmp/out")"
 grep -q 'nosuch.conf' "$tmp/out" || fail "gdb-kernel.sh, installed: $(cat "$tmp/out")"
