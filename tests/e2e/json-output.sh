@@ -52,6 +52,13 @@ e = v[0]["errors"][0]
 assert e["line"] is None and e["file"].startswith("-o"), e
 assert v[1]["ok"] is False and v[1]["status"] == 66, v[1]
 '
+# Warnings are listed under -q too (stderr stays quiet).
+"$VMLAUNCH" -q check --json -o gdb_wait=yes "$weird" >w.json 2>w.err || fail "check -q --json: $(cat w.err)"
+[ ! -s w.err ] || fail "check -q --json printed: $(cat w.err)"
+jcheck w.json '
+w = v[0]["warnings"]
+assert v[0]["ok"] is True and len(w) == 1 and "gdb_wait" in w[0]["message"], v
+'
 # --json is refused where it means nothing.
 "$VMLAUNCH" print --json "$weird" >/dev/null 2>&1
 [ $? -eq 64 ] || fail "print --json is not a usage error"
