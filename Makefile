@@ -1,8 +1,14 @@
 # vmlaunch — see README.md.  `make` builds ./vmlaunch; `make check` runs every test.
-VERSION := 0.1.0
+# The version's one source is debian/changelog's first line: --version,
+# the installed man pages and the .deb all take it from there.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+# The lab's helper scripts (vmlaunch(1), FILES).
+SCRIPTDIR ?= $(DATADIR)/vmlaunch/scripts
 DESTDIR ?=
 
 CC ?= cc
@@ -29,14 +35,14 @@ FUZZ_CC ?= clang
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=build/fuzz-%)
 
-.PHONY: all run check test-unit images images-clean install uninstall clean fuzz fuzz-build asan
+.PHONY: all run check test-unit images images-clean install uninstall clean fuzz fuzz-build asan deb
 all: vmlaunch
 
 vmlaunch: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
 build/obj/%.o: src/%.c $(HDRS) | build/obj
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The same program and the unit tests, built with ASan and UBSan for `make check`.
 asan: build/vmlaunch-asan build/unit-asan
@@ -90,15 +96,37 @@ check: vmlaunch asan build/bench-launch build/qmp-probe
 	$(MAKE) fuzz-build
 	tests/run
 
+# The man pages' .TH line gets $(VERSION), whatever the file says.
+MAN_VERSION := sed '/^\.TH /s/"vmlaunch [^"]*"/"vmlaunch $(VERSION)"/'
+
 install: vmlaunch
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SCRIPTDIR)
 	install -m 755 vmlaunch $(DESTDIR)$(BINDIR)/vmlaunch
-	install -m 644 vmlaunch.1 $(DESTDIR)$(MANDIR)/man1/vmlaunch.1
-	install -m 644 vmlaunch.conf.5 $(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+	$(MAN_VERSION) vmlaunch.1 >$(DESTDIR)$(MANDIR)/man1/vmlaunch.1
+	$(MAN_VERSION) vmlaunch.conf.5 >$(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/vmlaunch.1 $(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+	install -m 644 scripts/vmlaunch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/vmlaunch
+	install -m 755 scripts/connect_to_socket.sh scripts/gdb-kernel.sh $(DESTDIR)$(SCRIPTDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmlaunch $(DESTDIR)$(MANDIR)/man1/vmlaunch.1 \
-		$(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5
+		$(DESTDIR)$(MANDIR)/man5/vmlaunch.conf.5 $(DESTDIR)$(COMPLETIONDIR)/vmlaunch \
+		$(DESTDIR)$(SCRIPTDIR)/connect_to_socket.sh $(DESTDIR)$(SCRIPTDIR)/gdb-kernel.sh
+	rmdir $(DESTDIR)$(SCRIPTDIR) $(DESTDIR)$(DATADIR)/vmlaunch 2>/dev/null || true
+
+# build/deb/vmlaunch_$(VERSION)_ARCH.deb: dpkg-buildpackage in a copy of the
+# sources (without build/, images/out/ and .git), so the package is built
+# from scratch with Debian's flags and this tree, its images included, is
+# left alone.  DEB_OPTS adds dpkg-buildpackage options.
+DEB_OPTS ?=
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/vmlaunch-$(VERSION)
+	tar -c --exclude=./build --exclude=./images/out --exclude=./.git --exclude=./vmlaunch \
+		--exclude='./*.deb' . | tar -x -C build/deb/vmlaunch-$(VERSION)
+	cd build/deb/vmlaunch-$(VERSION) && dpkg-buildpackage -us -uc -b $(DEB_OPTS)
+	@ls build/deb/*.deb
 
 clean: images-clean
 	rm -rf build vmlaunch

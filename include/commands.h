@@ -13,6 +13,7 @@ struct cli {
 	const char *cwd;          /* absolute */
 	struct host_env env;
 	struct diag *d;
+	int json;                 /* --json: check and doctor */
 	const struct own_command *own;  /* console, test: they parse their own options */
 	int rest_argc;                  /* their arguments, from the command word on */
 	char **rest_argv;

@@ -21,6 +21,12 @@ struct diag {
 	unsigned errors;
 	unsigned warnings;
 	int status;         /* exit status of the first error, 0 if none */
+	/*
+	 * Optional: also handed every error and warning (after printing;
+	 * warnings even under -q), for --json.  MSG is without the prefix.
+	 */
+	void (*sink)(void *ctx, int is_error, const struct origin *at, const char *msg);
+	void *sink_ctx;
 };
 
 void diag_init(struct diag *d, FILE *out);

@@ -23,7 +23,7 @@
 # VMLAUNCH_OPTS come after that and may say otherwise.
 #
 # Environment:
-#   VMLAUNCH       vmlaunch binary [this repo's ./vmlaunch]
+#   VMLAUNCH       vmlaunch binary [this repo's ./vmlaunch, else vmlaunch in PATH]
 #   VMLAUNCH_OPTS  more vmlaunch options, split on blanks, e.g. "-o accel=tcg"
 #                  (without it the config's accel is used)
 #   VMLINUX        symbol file, instead of the one found from the kernel
@@ -46,7 +46,8 @@ config=$1
 shift
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VMLAUNCH=${VMLAUNCH:-$top/vmlaunch}
+# Installed (/usr/share/vmlaunch/scripts), there is no ../vmlaunch: use PATH's.
+[ -n "${VMLAUNCH:-}" ] || { [ -x "$top/vmlaunch" ] && VMLAUNCH=$top/vmlaunch; } || VMLAUNCH=vmlaunch
 GDB=${GDB:-gdb}
 read -r -a user_opts <<<"${VMLAUNCH_OPTS:-}"
 command -v "$GDB" >/dev/null || die 69 "$GDB not found; install it: sudo apt-get install gdb"

@@ -7,6 +7,8 @@
 
 #include "config.h"
 #include "exitcodes.h"
+#include "host.h"
+#include "json.h"
 #include "launch.h"
 #include "prepare.h"
 #include "qemu_argv.h"
@@ -93,12 +95,114 @@ int cmd_print(const struct cli *cli)
 	config_free(&cfg);
 	return status;
 }
+/* ---- --json: errors and warnings collected from the diag sink ---- */
+
+struct diag_entry {
+	int is_error;
+	char *file;            /* NULL when the message names no file */
+	unsigned line;         /* 0: none */
+	char *msg;
+};
+
+struct diag_list {
+	struct diag_entry *v;
+	size_t n;
+};
+
+static void collect(void *ctx, int is_error, const struct origin *at, const char *msg)
+{
+	struct diag_list *l = ctx;
+	struct diag_entry *e;
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	e = &l->v[l->n++];
+	e->is_error = is_error;
+	e->file = at && at->file ? xstrdup(at->file) : NULL;
+	e->line = at && at->file ? at->line : 0;
+	e->msg = xstrdup(msg);
+}
+
+static void diag_list_clear(struct diag_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].file);
+		free(l->v[i].msg);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void json_opt_string(struct json_writer *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
+/* KEY: [{file, line, message}...] of the errors (or the warnings) in L. */
+static void json_diags(struct json_writer *w, const char *key, const struct diag_list *l,
+		       int errors)
+{
+	size_t i;
+
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].is_error != errors)
+			continue;
+		jw_begin_object(w);
+		json_opt_string(w, "file", l->v[i].file);
+		jw_key(w, "line");
+		if (l->v[i].line)
+			jw_int(w, l->v[i].line);
+		else
+			jw_null(w);
+		json_opt_string(w, "message", l->v[i].msg);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+/* The members every config's object has (vmlaunch(1), check). */
+static void json_config_members(struct json_writer *w, const char *config, int status,
+				const struct diag_list *l)
+{
+	jw_key(w, "config");
+	jw_string(w, config);
+	jw_key(w, "ok");
+	jw_bool(w, status == EXIT_OK);
+	jw_key(w, "status");
+	jw_int(w, status);
+	json_diags(w, "errors", l, 1);
+	json_diags(w, "warnings", l, 0);
+}
+
+static void print_json(struct strbuf *sb)
+{
+	fputs(sb->buf ? sb->buf : "", stdout);
+	fputc('\n', stdout);
+}
+
 /* Every config is checked and reported; the first failure's status wins. */
 int cmd_check(const struct cli *cli)
 {
 	struct diag *d = cli->d;
+	struct diag_list l = { NULL, 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct json_writer w;
 	int i, status = EXIT_OK;
 
+	jw_init(&w, &out);
+	jw_begin_array(&w);
+	if (cli->json) {
+		d->sink = collect;
+		d->sink_ctx = &l;
+	}
 	for (i = 0; i < cli->nconfigs; i++) {
 		struct vm_config cfg;
 		struct vm_plan plan;
@@ -107,69 +211,164 @@ int cmd_check(const struct cli *cli)
 		d->errors = 0;
 		d->status = 0;
 		one = load(cli, cli->configs[i], VALIDATE_STRICT, &cfg, &plan);
-		if (one == EXIT_OK)
+		if (cli->json) {
+			jw_begin_object(&w);
+			json_config_members(&w, cli->configs[i], one, &l);
+			jw_end_object(&w);
+			diag_list_clear(&l);
+		} else if (one == EXIT_OK) {
 			printf("%s: configuration OK\n", cli->configs[i]);
-		else if (status == EXIT_OK)
+		}
+		if (one != EXIT_OK && status == EXIT_OK)
 			status = one;
 		plan_free(&plan);
 		config_free(&cfg);
 	}
+	d->sink = NULL;
+	jw_end_array(&w);
+	if (cli->json)
+		print_json(&out);
+	sb_release(&out);
 	return status;
 }
 
-static void doctor_kvm(const struct cli *cli, int *kvm_usable)
-{
+/* What doctor finds, then shown as text or as JSON. */
+struct doctor {
+	const char *qemu;          /* the program asked for */
+	char *path;                /* found, or NULL */
+	const char *problem;       /* NULL, "not found", "no answer", "not QEMU" */
+	char version[256];
 	struct kvm_probe probe;
 	char why[512];
+	int config_status;
+	struct diag_list diags;
+};
 
-	host_probe_kvm(&cli->env, &probe);
-	kvm_problem(&cli->env, &probe, why, sizeof(why));
-	*kvm_usable = probe.state == KVM_USABLE;
-	printf("kvm:   %s\n", why);
-	if (*kvm_usable) {
-		printf("auto:  kvm (hardware virtualisation)\n");
-		return;
+static const char *const kvm_state_names[] = {
+	[KVM_USABLE] = "usable", [KVM_MISSING] = "missing", [KVM_NO_ACCESS] = "no_access",
+	[KVM_BROKEN] = "broken", [KVM_PVM] = "pvm",
+};
+
+static int doctor_qemu(struct doctor *r)
+{
+	int answer;
+
+	r->version[0] = '\0';
+	r->path = host_find_program(r->qemu);
+	if (!r->path) {
+		r->problem = "not found";
+		return EXIT_UNAVAILABLE;
 	}
-	printf("auto:  tcg (software emulation, slower), since KVM is not usable here\n");
-	printf("fix:   configs with accel = kvm (the default) stop here with status 69: %s\n",
-	       kvm_fix(&probe));
+	answer = host_qemu_version(r->path, r->version, sizeof(r->version));
+	if (answer < 0) {
+		r->problem = answer == HOST_QEMU_NO_ANSWER ? "no answer" : "not QEMU";
+		r->version[0] = '\0';
+		return EXIT_UNAVAILABLE;
+	}
+	return EXIT_OK;
+}
+
+static void doctor_text(const struct cli *cli, const struct doctor *r, const struct vm_plan *plan,
+			int status)
+{
+	if (!r->path)
+		printf("qemu:  '%s' not found: sudo apt-get install qemu-system-x86\n", r->qemu);
+	else if (r->problem && strcmp(r->problem, "no answer") == 0)
+		printf("qemu:  %s did not answer --version within %d s\n", r->path,
+		       HOST_QEMU_VERSION_SECONDS);
+	else if (r->problem)
+		printf("qemu:  %s does not answer --version: is it QEMU?\n", r->path);
+	else
+		printf("qemu:  %s (%s)\n", r->path, r->version);
+	printf("kvm:   %s\n", r->why);
+	if (r->probe.state == KVM_USABLE) {
+		printf("auto:  kvm (hardware virtualisation)\n");
+	} else {
+		printf("auto:  tcg (software emulation, slower), since KVM is not usable here\n");
+		printf("fix:   configs with accel = kvm (the default) stop here with status 69: %s\n",
+		       kvm_fix(&r->probe));
+	}
+	if (cli->nconfigs && status == EXIT_OK)
+		printf("%s: configuration OK, accel %s\n", cli->configs[0],
+		       accel_name(plan->accel));
+}
+
+/* The object documented in vmlaunch(1), doctor. */
+static void doctor_json(const struct cli *cli, const struct doctor *r, const struct vm_plan *plan,
+			int status)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct json_writer w;
+	int usable = r->probe.state == KVM_USABLE;
+
+	jw_init(&w, &out);
+	jw_begin_object(&w);
+	jw_key(&w, "qemu");
+	jw_begin_object(&w);
+	json_opt_string(&w, "program", r->qemu);
+	json_opt_string(&w, "path", r->path);
+	json_opt_string(&w, "version", r->problem ? NULL : r->version);
+	json_opt_string(&w, "problem", r->problem);
+	jw_end_object(&w);
+	jw_key(&w, "kvm");
+	jw_begin_object(&w);
+	json_opt_string(&w, "device", cli->env.kvm_device);
+	json_opt_string(&w, "state", kvm_state_names[r->probe.state]);
+	jw_key(&w, "usable");
+	jw_bool(&w, usable);
+	json_opt_string(&w, "reason", r->why);
+	json_opt_string(&w, "fix", usable ? NULL : kvm_fix(&r->probe));
+	jw_end_object(&w);
+	json_opt_string(&w, "auto", usable ? "kvm" : "tcg");
+	jw_key(&w, "config");
+	if (cli->nconfigs) {
+		jw_begin_object(&w);
+		json_config_members(&w, cli->configs[0], r->config_status, &r->diags);
+		json_opt_string(&w, "accel", r->config_status == EXIT_OK ?
+				accel_name(plan->accel) : NULL);
+		jw_end_object(&w);
+	} else {
+		jw_null(&w);
+	}
+	jw_key(&w, "status");
+	jw_int(&w, status);
+	jw_end_object(&w);
+	print_json(&out);
+	sb_release(&out);
 }
 
 int cmd_doctor(const struct cli *cli)
 {
 	struct vm_config cfg;
 	struct vm_plan plan;
-	const char *qemu = "qemu-system-x86_64";
-	char version[256];
-	char *path;
-	int status = EXIT_OK, kvm_usable, answer;
+	struct doctor r;
+	int status = EXIT_OK, qemu_status;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&plan, 0, sizeof(plan));
+	memset(&r, 0, sizeof(r));
+	r.qemu = "qemu-system-x86_64";
+	if (cli->json) {
+		cli->d->sink = collect;
+		cli->d->sink_ctx = &r.diags;
+	}
 	if (cli->nconfigs) {
-		status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
+		status = r.config_status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 		if (plan.qemu)
-			qemu = plan.qemu;
+			r.qemu = plan.qemu;
 	}
-	path = host_find_program(qemu);
-	if (!path) {
-		printf("qemu:  '%s' not found: sudo apt-get install qemu-system-x86\n", qemu);
-		status = EXIT_UNAVAILABLE;
-	} else if ((answer = host_qemu_version(path, version, sizeof(version))) < 0) {
-		if (answer == HOST_QEMU_NO_ANSWER)
-			printf("qemu:  %s did not answer --version within %d s\n", path,
-			       HOST_QEMU_VERSION_SECONDS);
-		else
-			printf("qemu:  %s does not answer --version: is it QEMU?\n", path);
-		status = EXIT_UNAVAILABLE;
-	} else {
-		printf("qemu:  %s (%s)\n", path, version);
-	}
-	free(path);
-	doctor_kvm(cli, &kvm_usable);
-	if (cli->nconfigs && status == EXIT_OK)
-		printf("%s: configuration OK, accel %s\n", cli->configs[0],
-		       accel_name(plan.accel));
+	cli->d->sink = NULL;
+	qemu_status = doctor_qemu(&r);
+	if (qemu_status != EXIT_OK)
+		status = qemu_status;
+	host_probe_kvm(&cli->env, &r.probe);
+	kvm_problem(&cli->env, &r.probe, r.why, sizeof(r.why));
+	if (cli->json)
+		doctor_json(cli, &r, &plan, status);
+	else
+		doctor_text(cli, &r, &plan, status);
+	free(r.path);
+	diag_list_clear(&r.diags);
 	plan_free(&plan);
 	if (cli->nconfigs)
 		config_free(&cfg);

@@ -1,6 +1,9 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
+
+#include "xalloc.h"
 
 static void prefix(struct diag *d, const struct origin *at)
 {
@@ -19,6 +22,23 @@ void diag_init(struct diag *d, FILE *out)
 	d->quiet = d->verbose = 0;
 	d->errors = d->warnings = 0;
 	d->status = 0;
+	d->sink = NULL;
+	d->sink_ctx = NULL;
+}
+
+static void to_sink(struct diag *d, int is_error, const struct origin *at, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void to_sink(struct diag *d, int is_error, const struct origin *at, const char *fmt,
+		    va_list ap)
+{
+	char *msg;
+
+	if (!d->sink)
+		return;
+	msg = xvasprintf(fmt, ap);
+	d->sink(d->sink_ctx, is_error, at, msg);
+	free(msg);
 }
 
 void diag_error(struct diag *d, const struct origin *at, int status, const char *fmt, ...)
@@ -30,6 +50,9 @@ void diag_error(struct diag *d, const struct origin *at, int status, const char 
 	vfprintf(d->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', d->out);
+	va_start(ap, fmt);
+	to_sink(d, 1, at, fmt, ap);
+	va_end(ap);
 	d->errors++;
 	if (!d->status)
 		d->status = status;
@@ -40,6 +63,9 @@ void diag_warn(struct diag *d, const struct origin *at, const char *fmt, ...)
 	va_list ap;
 
 	d->warnings++;
+	va_start(ap, fmt);
+	to_sink(d, 0, at, fmt, ap);
+	va_end(ap);
 	if (d->quiet)
 		return;
 	prefix(d, at);

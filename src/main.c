@@ -26,12 +26,15 @@ static const struct command {
 	const char *name;
 	int (*fn)(const struct cli *cli);
 	int min_configs, max_configs;
+	int json;                 /* takes --json */
 	const char *usage;
 } commands[] = {
-	{ "run", cmd_run, 1, 1, "run [-o KEY=VALUE]... CONFIG      boot the VM: exec QEMU" },
-	{ "check", cmd_check, 1, INT_MAX, "check [-o KEY=VALUE]... CONFIG... parse and validate" },
-	{ "print", cmd_print, 1, 1, "print [-o KEY=VALUE]... CONFIG    show the QEMU command line" },
-	{ "doctor", cmd_doctor, 0, 1, "doctor [CONFIG]                   check the host" },
+	{ "run", cmd_run, 1, 1, 0, "run [-o KEY=VALUE]... CONFIG      boot the VM: exec QEMU" },
+	{ "check", cmd_check, 1, INT_MAX, 1,
+	  "check [--json] [-o KEY=VALUE]... CONFIG...\n"
+	  "                                 parse and validate" },
+	{ "print", cmd_print, 1, 1, 0, "print [-o KEY=VALUE]... CONFIG    show the QEMU command line" },
+	{ "doctor", cmd_doctor, 0, 1, 1, "doctor [--json] [CONFIG]          check the host" },
 };
 
 /* Commands that parse their own options get the rest of the command line. */
@@ -68,7 +71,7 @@ static void usage(FILE *out)
 	fputs("       vmlaunch [-q|-v] console [--replay] [--timeout SECONDS] SOCKET|CONFIG|NAME\n"
 	      "                                 attach this terminal to the VM's serial socket\n"
 	      "                                 (leave with Ctrl-] or ~. at the start of a line)\n"
-	      "       vmlaunch [-q|-v] test [OPTIONS] [-o KEY=VALUE]... CONFIG...\n"
+	      "       vmlaunch [-q|-v] test [OPTIONS] [--json] [-o KEY=VALUE]... CONFIG...\n"
 	      "                                 boot smoke test, see below\n"
 	      "       vmlaunch start [--wait] [--timeout S] [-o KEY=VALUE]... CONFIG\n"
 	      "                                 start the VM in the background; prints its NAME\n"
@@ -208,6 +211,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 				d->quiet = 1;
 			} else if (strcmp(a, "-v") == 0) {
 				d->verbose = 1;
+			} else if (strcmp(a, "--json") == 0) {
+				cli->json = 1;
 			} else if (strncmp(a, "-o", 2) == 0) {
 				const char *kv = a[2] ? a + 2 : argv[++i];
 
@@ -224,8 +229,9 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 
 			for (k = 0; k < sizeof(own_commands) / sizeof(own_commands[0]); k++) {
 				if (strcmp(a, own_commands[k].name) == 0) {
-					if (cli->overrides.n)
-						return usage_error("-o must come after '%s'", a);
+					if (cli->overrides.n || cli->json)
+						return usage_error("%s must come after '%s'",
+								   cli->json ? "--json" : "-o", a);
 					cli->own = &own_commands[k];
 					cli->rest_argc = argc - i;
 					cli->rest_argv = argv + i;
@@ -247,6 +253,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 	}
 	if (implied && implied_run_misread(cli))
 		return EXIT_USAGE;
+	if (cli->json && !(*cmd)->json)
+		return usage_error("%s: unknown option '--json'", (*cmd)->name);
 	if (cli->nconfigs < (*cmd)->min_configs)
 		return usage_error("%s: missing CONFIG", (*cmd)->name);
 	if (cli->nconfigs > (*cmd)->max_configs)

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "conscan.h"
 #include "exitcodes.h"
+#include "json.h"
 #include "overlay.h"
 #include "plan.h"
 #include "qemu_argv.h"
@@ -58,6 +59,7 @@ struct options {
 	struct scan_rules rules;
 	struct strvec wires;       /* what each --send types */
 	int exit_status;
+	int json;                  /* --json: the results as one array, no text */
 	unsigned timeout;
 	unsigned jobs;
 	const char *transcript;
@@ -201,6 +203,8 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 			options_done = 1;
 		} else if (strcmp(a, "--exit-status") == 0) {
 			o->exit_status = 1;
+		} else if (strcmp(a, "--json") == 0) {
+			o->json = 1;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "-v") == 0) {
 			*(a[1] == 'q' ? &d->quiet : &d->verbose) = 1;
 		} else if (!v) {
@@ -739,12 +743,14 @@ static void timed_out(struct run *r, const struct options *o, const struct where
 
 /* ---- reporting ---- */
 
-static void report(struct run *r, struct smoke_result *res)
+static void report(struct run *r, struct smoke_result *res, int text)
 {
 	static const char *const words[] = { "?", "PASS", "FAIL", "TIMEOUT" };
 	char *tail = conscan_tail(&r->scan);
 	struct strbuf config = STRBUF_INIT;
 
+	if (!text)
+		goto result;
 	conscan_sanitize(&config, r->config, strlen(r->config));
 	printf("%-7s %s (%.1f s)%s%s\n", words[r->outcome], config.buf ? config.buf : "",
 	       r->seconds, r->reason ? ": " : "", r->reason ? r->reason : "");
@@ -762,6 +768,7 @@ static void report(struct run *r, struct smoke_result *res)
 	}
 	fflush(stdout);
 	sb_release(&config);
+result:
 	res->config = r->config;
 	res->outcome = r->outcome == OUT_PASS ? "pass" :
 		       r->outcome == OUT_TIMEOUT ? "timeout" : "fail";
@@ -837,7 +844,7 @@ static void finish(struct run *r, struct options *o, const struct where *w,
 	r->fd = -2;
 	child_stop(&r->qemu, r->plan.qmp_path, GRACE_MS);
 	r->running = 0;
-	report(r, res);
+	report(r, res, !o->json);
 	append_transcript(o, r, nruns > 1);
 	run_dir_close(r, w);
 }
@@ -1087,6 +1094,43 @@ static void write_junit(struct options *o, const struct smoke_result *results, s
 	o->junit_fd = -1;
 }
 
+/* --json: one object per config that ran (vmlaunch(1), SMOKE TESTS). */
+static void write_json(const struct smoke_result *results, int n)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct json_writer w;
+	int i;
+
+	jw_init(&w, &out);
+	jw_begin_array(&w);
+	for (i = 0; i < n; i++) {
+		const struct smoke_result *r = &results[i];
+
+		if (!r->config)
+			continue;
+		jw_begin_object(&w);
+		jw_key(&w, "config");
+		jw_string(&w, r->config);
+		jw_key(&w, "outcome");
+		jw_string(&w, r->outcome);
+		jw_key(&w, "seconds");
+		/* milliseconds are enough; 0.203839429999789 is noise */
+		jw_number(&w, (double)(long long)(r->seconds * 1000 + 0.5) / 1000);
+		jw_key(&w, "reason");
+		if (r->reason)
+			jw_string(&w, r->reason);
+		else
+			jw_null(&w);
+		jw_key(&w, "console_tail");
+		jw_string(&w, r->console_tail ? r->console_tail : "");
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	printf("%s\n", out.buf ? out.buf : "[]");
+	fflush(stdout);
+	sb_release(&out);
+}
+
 /* 71 when a run could not be set up, else 1 for a failure, 124 for a timeout. */
 static int final_status(const struct run *runs, int n, struct diag *d)
 {
@@ -1137,6 +1181,8 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 	clean_stale_runs(&w, d);
 	status = loop(runs, o.nconfigs, &o, &w, results, sigfd, d);
 	write_junit(&o, results, d);
+	if (o.json)
+		write_json(results, o.nconfigs);
 	if (!status) {
 		/* A signal during the last run's stop or the report still counts. */
 		int sig = pending_signal(sigfd, 0);
