@@ -681,6 +681,9 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		if (status == 0 && o.wait) {
 			char *log = vmstate_get(state, "log");
 
+			if (!log)
+				diag_warn(d, NULL, "start: --wait: %s has no console (serial = none), "
+					  "so nothing to wait for", cfg.name);
 			status = log ? wait_ready(&vm, log, o.timeout, lc.sigfd, d) : 0;
 			free(log);
 			if (status) {
@@ -1350,6 +1353,17 @@ int vmctl_exec(int argc, char **argv, const char *cwd, const struct host_env *en
 	if (status == 0 && !vmdir_alive(&vm)) {
 		diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: %s is not running", name);
 		status = EXIT_UNAVAILABLE;
+	}
+	if (status == 0) {
+		/* A paused VM would take the command and not run it until its timeout. */
+		char *state = qmp_state(&vm);
+
+		if (state && strcmp(state, "running") != 0) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "exec: %s is %s, not running", name,
+				   state);
+			status = EXIT_UNAVAILABLE;
+		}
+		free(state);
 	}
 	if (status == 0 && (fd = exec_console(&vm, d)) < 0)
 		status = d->status;

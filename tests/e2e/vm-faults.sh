@@ -39,6 +39,16 @@ kill $attached 2>/dev/null
 pkill -f "UNIX-CONNECT:$sock" 2>/dev/null
 until_ok 10 "the console was not free again" "$VMLAUNCH" exec one -- true
 
+# A paused VM: list says so, exec refuses instead of waiting out its timeout.
+printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"stop"}' |
+	timeout 5 socat - UNIX-CONNECT:"$XDG_RUNTIME_DIR/vmlaunch/one/qmp.sock" >/dev/null
+"$VMLAUNCH" list | grep -q '^one  *paused' || fail "list does not show 'one' paused: $("$VMLAUNCH" list)"
+"$VMLAUNCH" exec one -- true >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 69 ] && grep -q 'one is paused, not running' "$tmp/err" || fail "exec on a paused VM: $(cat "$tmp/err")"
+printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"cont"}' |
+	timeout 5 socat - UNIX-CONNECT:"$XDG_RUNTIME_DIR/vmlaunch/one/qmp.sock" >/dev/null
+until_ok 10 "'one' did not run again" "$VMLAUNCH" exec one -- true
+
 # exec's timeout: 124 and the output so far.
 "$VMLAUNCH" exec --timeout 3 one -- 'echo before; sleep 20' >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 124 ] || fail "exec timeout: not 124: $(cat "$tmp/out" "$tmp/err")"
