@@ -65,6 +65,7 @@ struct forward {
 #define CONFIG_MEMORY_MAX_MIB (1024 * 1024)   /* 1T */
 #define CONFIG_CPUS_MAX 255
 #define CONFIG_FORWARDS_MAX 64
+#define DEBUG_EXIT_PORT_YES 0xf4      /* debug_exit = yes: the port of QEMU's docs */
 #define CONFIG_TAP_NAME_MAX 15        /* IFNAMSIZ - 1 */
 #define CONFIG_DISKS_MAX 24           /* rootfs and disk keys: PCI slots, vda..vdx */
 #define CONFIG_SHARES_MAX 16
@@ -122,7 +123,8 @@ struct vm_config {
 	char *gdb_addr;         /* gdb stub address, NULL when there is none */
 	unsigned gdb_port;
 	int gdb_wait;           /* start paused until the debugger continues */
-	int debug_exit;         /* isa-debug-exit: the guest's exit status is ours */
+	unsigned debug_exit;    /* isa-debug-exit's I/O port, 0 for none: the guest's
+	                           exit status is ours */
 	struct cfg_disk *disks; /* "disk" keys, in file order, then -o */
 	size_t ndisks;
 	struct cfg_share *shares;

@@ -69,4 +69,7 @@ struct device_list {
 int devices_build(const struct vm_plan *p, struct device_list *out, struct strbuf *why);
 void devices_free(struct device_list *l);
 
+/* How many ports from debug_exit's PORT on the isa-debug-exit device covers. */
+unsigned debug_exit_iosize(unsigned port);
+
 #endif

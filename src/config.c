@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -671,11 +672,37 @@ static int set_gdb_wait(struct vm_config *cfg, const char *v, const char *base, 
 	return set_yes_no("gdb_wait", &cfg->gdb_wait, v, why);
 }
 
+/* no, yes (port 0xf4) or an I/O port, decimal or 0x-hex (Unikraft's is 0x501). */
 static int set_debug_exit(struct vm_config *cfg, const char *v, const char *base,
 			  struct strbuf *why)
 {
+	int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+	const char *digits = v + (hex ? 2 : 0);
+	unsigned long port;
+	char *end;
+
 	(void)base;
-	return set_yes_no("debug_exit", &cfg->debug_exit, v, why);
+	if (strcmp(v, "no") == 0 || strcmp(v, "yes") == 0) {
+		cfg->debug_exit = v[0] == 'y' ? DEBUG_EXIT_PORT_YES : 0;
+		return 0;
+	}
+	/* strtoul alone would take "-1", " 5" or "0501" as octal. */
+	if (!(hex ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)))
+		goto bad;
+	errno = 0;
+	port = strtoul(digits, &end, hex ? 16 : 10);
+	if (*end)
+		goto bad;
+	if (errno == ERANGE || port < 1 || port > 0xffff) {
+		sb_addf(why, "debug_exit '%s': I/O port out of range: 1 to 0xffff", v);
+		return -1;
+	}
+	cfg->debug_exit = (unsigned)port;
+	return 0;
+bad:
+	sb_addf(why, "debug_exit '%s' is not no, yes (port 0xf4) or an I/O port "
+		"such as 0x501", v);
+	return -1;
 }
 
 const struct cfg_key_info cfg_keys[KEY__COUNT] = {
@@ -698,7 +725,7 @@ const struct cfg_key_info cfg_keys[KEY__COUNT] = {
 	[KEY_FORWARD] = { "forward", "", "[tcp:|udp:][HOSTADDR:]HOSTPORT-GUESTPORT ..., user only", 1, 0, set_forward, NULL },
 	[KEY_GDB]     = { "gdb", NULL, "QEMU gdb stub on [HOST:]PORT; HOST 127.0.0.1 by default", 0, 0, set_gdb, NULL },
 	[KEY_GDB_WAIT] = { "gdb_wait", "no", "yes: start paused until the debugger continues", 0, 0, set_gdb_wait, NULL },
-	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes: isa-debug-exit; the guest's status is vmlaunch's", 0, 0, set_debug_exit, NULL },
+	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes (port 0xf4) or PORT: isa-debug-exit gives the guest's status", 0, 0, set_debug_exit, NULL },
 	[KEY_DISK]    = { "disk", NULL, "another disk: PATH [format=raw|qcow2] [ro] (repeatable)", 0, 1, NULL, set_disk },
 	[KEY_SHARE]   = { "share", NULL, "a host folder: HOSTDIR [tag=TAG] [rw], at /mnt/TAG (repeatable)", 0, 1, NULL, set_share },
 };

@@ -65,6 +65,15 @@ static int add_nic(const struct vm_plan *p, int mmio, struct device_list *l, str
 	return 0;
 }
 
+/*
+ * 0xf4 keeps the 4 bytes QEMU's documentation gives it; another port gets 2,
+ * as in Unikraft's documented command line (it writes one byte to 0x501).
+ */
+unsigned debug_exit_iosize(unsigned port)
+{
+	return port == DEBUG_EXIT_PORT_YES ? 4 : 2;
+}
+
 int devices_build(const struct vm_plan *p, struct device_list *out, struct strbuf *why)
 {
 	const struct vm_config *cfg = p->cfg;
@@ -84,9 +93,9 @@ int devices_build(const struct vm_plan *p, struct device_list *out, struct strbu
 	if (cfg->debug_exit) {
 		struct device *dev = add(out, DEV_DEBUG_EXIT, "debugexit0", 0);
 
-		/* The guest's write of N to port 0xf4 ends QEMU with (N << 1) | 1. */
-		dev->u.debug_exit.iobase = 0xf4;
-		dev->u.debug_exit.iosize = 4;
+		/* The guest's write of N to the port ends QEMU with (N << 1) | 1. */
+		dev->u.debug_exit.iobase = cfg->debug_exit;
+		dev->u.debug_exit.iosize = debug_exit_iosize(cfg->debug_exit);
 	}
 	if (cfg->gdb_addr) {
 		struct device *dev = add(out, DEV_GDB, "gdb0", 0);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "exitcodes.h"
 #include "imagefmt.h"
 #include "path.h"
@@ -832,9 +833,14 @@ static void check_gdb_clash(struct check *c)
 	}
 }
 
+/* COM1, where the console (isa-serial) is. */
+#define SERIAL_PORT_FIRST 0x3f8u
+#define SERIAL_PORT_LAST 0x3ffu
+
 static void check_debug(struct check *c)
 {
 	const struct vm_config *cfg = c->cfg;
+	unsigned last;
 
 	if (cfg->gdb_wait && !cfg->gdb_addr)
 		report(c, KEY_GDB_WAIT, SEV_WARN, 0, "gdb_wait has no effect without gdb = PORT "
@@ -849,9 +855,17 @@ static void check_debug(struct check *c)
 			  cfg->gdb_port, cfg->gdb_addr, cfg->gdb_port, cfg->gdb_wait ?
 			  "; the VM starts paused until gdb continues" : "");
 	}
-	if (cfg->debug_exit)
-		diag_info(c->d, "debug_exit: the guest's write of N to I/O port 0xf4 ends the VM, "
-			  "and vmlaunch exits with N");
+	if (!cfg->debug_exit)
+		return;
+	last = cfg->debug_exit + debug_exit_iosize(cfg->debug_exit) - 1;
+	/* QEMU would map both without a word, and the console's writes would end the VM. */
+	if (cfg->serial != SERIAL_NONE && cfg->debug_exit <= SERIAL_PORT_LAST &&
+	    last >= SERIAL_PORT_FIRST)
+		report(c, KEY_DEBUG_EXIT, SEV_ERROR, EXIT_CONFIG, "debug_exit: ports 0x%x..0x%x "
+		       "overlap the serial port's 0x%x..0x%x: choose another port (Unikraft's is "
+		       "0x501)", cfg->debug_exit, last, SERIAL_PORT_FIRST, SERIAL_PORT_LAST);
+	diag_info(c->d, "debug_exit: the guest's write of N to I/O port 0x%x ends the VM, "
+		  "and vmlaunch exits with N", cfg->debug_exit);
 }
 
 static void check_accel(struct check *c)

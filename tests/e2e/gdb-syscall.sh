@@ -8,9 +8,9 @@
 gdb_setup
 probe=/etc/gdb-probe-$$
 
-gdb_session -batch \
-	-ex 'break do_sys_openat2 if $_streq(current_task->comm, "cat")' -ex c \
-	-ex 'printf "opened=[%s] by %s\n", filename, current_task->comm' \
+gdb_session -batch -ex "$gdb_current" \
+	-ex 'break do_sys_openat2 if $_streq(current->comm, "cat")' -ex c \
+	-ex 'printf "opened=[%s] by %s\n", filename, current->comm' \
 	-ex 'frame function do_syscall_64' -ex 'printf "nr=%d\n", regs->orig_ax'
 console_send "cat $probe"
 wait_vm_exit 20

@@ -9,9 +9,9 @@ gdb_setup
 # the 32 MiB disk.
 skip=$((5000 + $$ % 2000))
 
-gdb_session -batch \
-	-ex 'break virtio_queue_rq if $_streq(current_task->comm, "dd")' -ex c \
-	-ex 'printf "rq: op=%d sector=%d bytes=%d disk=%s by %s\n", bd->rq->cmd_flags & 0xff, bd->rq->__sector, bd->rq->__data_len, bd->rq->q->disk->disk_name, current_task->comm' \
+gdb_session -batch -ex "$gdb_current" \
+	-ex 'break virtio_queue_rq if $_streq(current->comm, "dd")' -ex c \
+	-ex 'printf "rq: op=%d sector=%d bytes=%d disk=%s by %s\n", bd->rq->cmd_flags & 0xff, bd->rq->__sector, bd->rq->__data_len, bd->rq->q->disk->disk_name, current->comm' \
 	-ex bt
 console_send "dd if=/dev/vda of=/dev/null bs=4096 count=1 skip=$skip"
 wait_vm_exit 20

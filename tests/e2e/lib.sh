@@ -208,6 +208,10 @@ gdb_setup() {
 	export TMPDIR VMLAUNCH_OPTS
 }
 
+# The gdb lab's `current` (README, exercise 4): the task on the CPU that
+# stopped, read from its per-CPU area (the GS base, while in the kernel).
+gdb_current='macro define current (*(typeof(&current_task))((char *)&current_task + $gs_base))'
+
 # gdb_session GDB_ARGS...: gdb-kernel.sh on images/mini.conf in the
 # background (as $vm_pid; gdb's output in $tmp/vm.out, the script's in
 # $tmp/vm.err), its console open on fd 3, and the guest's shell answering.

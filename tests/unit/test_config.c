@@ -336,7 +336,7 @@ static void test_gdb_keys(void)
 	CHECK(p.errors == 0);
 	CHECK(p.cfg.nforwards == 4);
 	CHECK_STR(p.cfg.gdb_addr, "10.0.0.1");
-	CHECK(p.cfg.gdb_port == 1234 && p.cfg.gdb_wait == 1 && p.cfg.debug_exit == 1);
+	CHECK(p.cfg.gdb_port == 1234 && p.cfg.gdb_wait == 1 && p.cfg.debug_exit == 0xf4);
 	done(&p);
 	parse(&p, "kernel=k\n", 9);
 	CHECK(p.cfg.gdb_addr == NULL && p.cfg.gdb_wait == 0 && p.cfg.debug_exit == 0);
