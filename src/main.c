@@ -105,7 +105,7 @@ static void usage(FILE *out)
 	      "unreadable file; 69 QEMU or KVM unavailable, socket in use; 70 internal;\n"
 	      "68 no such VM; 71 system error; 124 timeout; 128+N killed by signal N;\n"
 	      "exec: otherwise the guest command's own status;\n"
-	      "run: otherwise QEMU's own status; with debug_exit = yes the guest's.\n"
+	      "run: otherwise QEMU's own status; with debug_exit the guest's.\n"
 	      "See vmlaunch(1).\n", out);
 }
 
