@@ -14,6 +14,7 @@ struct cli {
 	struct host_env env;
 	struct diag *d;
 	const struct own_command *own;  /* console, test: they parse their own options */
+	const char *format;             /* export --format, or NULL */
 	int rest_argc;                  /* their arguments, from the command word on */
 	char **rest_argv;
 };
@@ -22,5 +23,6 @@ int cmd_run(const struct cli *cli);
 int cmd_check(const struct cli *cli);
 int cmd_print(const struct cli *cli);
 int cmd_doctor(const struct cli *cli);
+int cmd_export(const struct cli *cli);
 
 #endif

@@ -32,6 +32,8 @@ static const struct command {
 	{ "check", cmd_check, 1, INT_MAX, "check [-o KEY=VALUE]... CONFIG... parse and validate" },
 	{ "print", cmd_print, 1, 1, "print [-o KEY=VALUE]... CONFIG    show the QEMU command line" },
 	{ "doctor", cmd_doctor, 0, 1, "doctor [CONFIG]                   check the host" },
+	{ "export", cmd_export, 1, 1, "export [--format libvirt] [-o KEY=VALUE]... CONFIG\n"
+	  "                                 the VM as a libvirt domain (XML) on stdout" },
 };
 
 /* Commands that parse their own options get the rest of the command line. */
@@ -208,6 +210,10 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 				d->quiet = 1;
 			} else if (strcmp(a, "-v") == 0) {
 				d->verbose = 1;
+			} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+				cli->format = a[8] ? a + 9 : argv[++i];
+				if (!cli->format)
+					return usage_error("option --format needs a FORMAT");
 			} else if (strncmp(a, "-o", 2) == 0) {
 				const char *kv = a[2] ? a + 2 : argv[++i];
 
@@ -247,6 +253,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 	}
 	if (implied && implied_run_misread(cli))
 		return EXIT_USAGE;
+	if (cli->format && (*cmd)->fn != cmd_export)
+		return usage_error("--format is an option of export, not of %s", (*cmd)->name);
 	if (cli->nconfigs < (*cmd)->min_configs)
 		return usage_error("%s: missing CONFIG", (*cmd)->name);
 	if (cli->nconfigs > (*cmd)->max_configs)
