@@ -102,6 +102,27 @@ defined=
 	fail "snapshot = yes: the guest's write reached the disk (<transient/> not honoured)"
 ls "$lvdir" | grep -q TRANSIENT && fail "libvirt's transient overlay was left behind"
 
+# The unikernel (images/unikernel.conf): microvm exported as pc, with
+# isa-debug-exit through <qemu:commandline>.  Without that device it would
+# say so and halt, and the domain would keep running; with it, it ends QEMU.
+cp "$top/images/out/unikernel.elf" "$lvdir/unikernel.elf" || fail "copy the unikernel"
+uksock=$lvdir/uk.sock
+"$VMLAUNCH" export -q -o name="$vm" -o accel=tcg -o kernel="$lvdir/unikernel.elf" \
+	-o serial="$uksock" -o append="hello from libvirt exit=3" "$top/images/unikernel.conf" \
+	>"$tmp/uk.xml" 2>"$tmp/export.err" || fail "export of the unikernel: $(cat "$tmp/export.err")"
+lv define "$tmp/uk.xml" >"$tmp/define.out" 2>&1 || fail "virsh define (unikernel): $(cat "$tmp/define.out")"
+defined=1
+lv start --paused "$vm" >"$tmp/start.out" 2>&1 || fail "virsh start (unikernel): $(cat "$tmp/start.out")"
+until_ok 10 "the unikernel's serial socket" test -S "$uksock"
+kill "$console_pid" 2>/dev/null
+console_open "$uksock"
+lv resume "$vm" >/dev/null 2>&1 || fail "virsh resume (unikernel)"
+console_wait 'hello from libvirt' 20
+uk_off() { lv domstate "$vm" 2>/dev/null | grep -q 'shut off'; }
+until_ok 20 "the unikernel's isa-debug-exit ending the domain" uk_off
+lv undefine "$vm" >/dev/null 2>&1 || fail "virsh undefine (unikernel)"
+defined=
+
 # Every golden export that succeeds validates and is a domain this libvirt
 # accepts (kvm ones: validated only, this daemon has no KVM).
 for conf in "$top"/tests/golden/cases/export-*.conf; do
@@ -115,4 +136,4 @@ for conf in "$top"/tests/golden/cases/export-*.conf; do
 	lv define "$tmp/g.xml" >"$tmp/g.out" 2>&1 || fail "golden $name: virsh define: $(cat "$tmp/g.out")"
 	lv undefine "$vm-g" >/dev/null 2>&1 || fail "golden $name: virsh undefine"
 done
-echo "ok: exported, defined, booted and used in libvirt; every golden export defines"
+echo "ok: exported, defined, booted and used in libvirt; the unikernel ends itself; every golden export validates and defines"
