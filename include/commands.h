@@ -15,6 +15,7 @@ struct cli {
 	struct diag *d;
 	int json;                 /* --json: check and doctor */
 	const struct own_command *own;  /* console, test: they parse their own options */
+	const char *format;             /* export --format, or NULL */
 	int rest_argc;                  /* their arguments, from the command word on */
 	char **rest_argv;
 };
@@ -23,5 +24,6 @@ int cmd_run(const struct cli *cli);
 int cmd_check(const struct cli *cli);
 int cmd_print(const struct cli *cli);
 int cmd_doctor(const struct cli *cli);
+int cmd_export(const struct cli *cli);
 
 #endif

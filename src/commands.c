@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "devices.h"
 #include "exitcodes.h"
 #include "host.h"
 #include "json.h"
 #include "launch.h"
+#include "libvirt_xml.h"
 #include "prepare.h"
 #include "qemu_argv.h"
 #include "safefile.h"
@@ -186,6 +188,47 @@ static void print_json(struct strbuf *sb)
 {
 	fputs(sb->buf ? sb->buf : "", stdout);
 	fputc('\n', stdout);
+}
+
+/*
+ * The VM as another manager's definition, from the plan run would use:
+ * files are checked as print checks them (another host may be the target),
+ * and nothing is started or created.
+ */
+int cmd_export(const struct cli *cli)
+{
+	struct device_list devs = DEVICE_LIST_INIT;
+	struct strbuf why = STRBUF_INIT, xml = STRBUF_INIT;
+	struct vm_config cfg;
+	struct vm_plan plan;
+	int status;
+
+	if (cli->format && strcmp(cli->format, "libvirt") != 0) {
+		fprintf(stderr, "vmlaunch: export: unknown format '%s' (there is: libvirt)\n"
+			"Try 'vmlaunch --help'.\n", cli->format);
+		return EXIT_USAGE;
+	}
+	status = load(cli, cli->configs[0], VALIDATE_PRINT, &cfg, &plan);
+	if (status == EXIT_OK && devices_build(&plan, &devs, &why) < 0) {
+		diag_error(cli->d, NULL, EXIT_INTERNAL, "internal error: cannot build the "
+			   "device list: %s", why.buf);
+		status = EXIT_INTERNAL;
+	}
+	if (status == EXIT_OK && libvirt_xml_build(&plan, &devs, &xml, cli->d))
+		status = cli->d->status;
+	/* All or nothing: half a domain on stdout would define a different VM. */
+	if (status == EXIT_OK && (fwrite(xml.buf, 1, xml.len, stdout) != xml.len ||
+				  fflush(stdout) != 0)) {
+		diag_error(cli->d, NULL, EXIT_OSERR, "export: cannot write the XML: %s",
+			   strerror(errno));
+		status = EXIT_OSERR;
+	}
+	devices_free(&devs);
+	sb_release(&why);
+	sb_release(&xml);
+	plan_free(&plan);
+	config_free(&cfg);
+	return status;
 }
 
 /* Every config is checked and reported; the first failure's status wins. */

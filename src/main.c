@@ -35,6 +35,8 @@ static const struct command {
 	  "                                 parse and validate" },
 	{ "print", cmd_print, 1, 1, 0, "print [-o KEY=VALUE]... CONFIG    show the QEMU command line" },
 	{ "doctor", cmd_doctor, 0, 1, 1, "doctor [--json] [CONFIG]          check the host" },
+	{ "export", cmd_export, 1, 1, 0, "export [--format libvirt] [-o KEY=VALUE]... CONFIG\n"
+	  "                                 the VM as a libvirt domain (XML) on stdout" },
 };
 
 /* Commands that parse their own options get the rest of the command line. */
@@ -213,6 +215,10 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 				d->verbose = 1;
 			} else if (strcmp(a, "--json") == 0) {
 				cli->json = 1;
+			} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+				cli->format = a[8] ? a + 9 : argv[++i];
+				if (!cli->format)
+					return usage_error("option --format needs a FORMAT");
 			} else if (strncmp(a, "-o", 2) == 0) {
 				const char *kv = a[2] ? a + 2 : argv[++i];
 
@@ -255,6 +261,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 		return EXIT_USAGE;
 	if (cli->json && !(*cmd)->json)
 		return usage_error("%s: unknown option '--json'", (*cmd)->name);
+	if (cli->format && (*cmd)->fn != cmd_export)
+		return usage_error("--format is an option of export, not of %s", (*cmd)->name);
 	if (cli->nconfigs < (*cmd)->min_configs)
 		return usage_error("%s: missing CONFIG", (*cmd)->name);
 	if (cli->nconfigs > (*cmd)->max_configs)
