@@ -42,6 +42,9 @@ expect_eval() { words=$1; shift; got=$(cx "$words" | tr '\n' ' '); want=$(printf
 cx "''" | grep -qx check || fail "no command words: $(cx "''")"
 expect "ch" check
 expect "st" start status stop
+expect "ex" exec export
+expect "export --f" --format
+expect "export --format l" libvirt
 # Options of each command, and global ones before the command word.
 expect "check --" --json
 expect "doctor -" --json
