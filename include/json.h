@@ -104,6 +104,8 @@ void jw_int(struct json_writer *w, int64_t v);
 void jw_number(struct json_writer *w, double v);
 void jw_bool(struct json_writer *w, int v);
 void jw_null(struct json_writer *w);
+/* A member KEY whose value is the string S, or null when S is NULL. */
+void jw_member_string(struct json_writer *w, const char *key, const char *s);
 /* A whole tree. */
 void jw_value(struct json_writer *w, const struct json *v);
 /* 0 when exactly one whole value was written, else -1. */

@@ -137,15 +137,6 @@ static void diag_list_clear(struct diag_list *l)
 	l->n = 0;
 }
 
-static void json_opt_string(struct json_writer *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	if (s)
-		jw_string(w, s);
-	else
-		jw_null(w);
-}
-
 /* KEY: [{file, line, message}...] of the errors (or the warnings) in L. */
 static void json_diags(struct json_writer *w, const char *key, const struct diag_list *l,
 		       int errors)
@@ -158,13 +149,13 @@ static void json_diags(struct json_writer *w, const char *key, const struct diag
 		if (l->v[i].is_error != errors)
 			continue;
 		jw_begin_object(w);
-		json_opt_string(w, "file", l->v[i].file);
+		jw_member_string(w, "file", l->v[i].file);
 		jw_key(w, "line");
 		if (l->v[i].line)
 			jw_int(w, l->v[i].line);
 		else
 			jw_null(w);
-		json_opt_string(w, "message", l->v[i].msg);
+		jw_member_string(w, "message", l->v[i].msg);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -348,26 +339,26 @@ static void doctor_json(const struct cli *cli, const struct doctor *r, const str
 	jw_begin_object(&w);
 	jw_key(&w, "qemu");
 	jw_begin_object(&w);
-	json_opt_string(&w, "program", r->qemu);
-	json_opt_string(&w, "path", r->path);
-	json_opt_string(&w, "version", r->problem ? NULL : r->version);
-	json_opt_string(&w, "problem", r->problem);
+	jw_member_string(&w, "program", r->qemu);
+	jw_member_string(&w, "path", r->path);
+	jw_member_string(&w, "version", r->problem ? NULL : r->version);
+	jw_member_string(&w, "problem", r->problem);
 	jw_end_object(&w);
 	jw_key(&w, "kvm");
 	jw_begin_object(&w);
-	json_opt_string(&w, "device", cli->env.kvm_device);
-	json_opt_string(&w, "state", kvm_state_names[r->probe.state]);
+	jw_member_string(&w, "device", cli->env.kvm_device);
+	jw_member_string(&w, "state", kvm_state_names[r->probe.state]);
 	jw_key(&w, "usable");
 	jw_bool(&w, usable);
-	json_opt_string(&w, "reason", r->why);
-	json_opt_string(&w, "fix", usable ? NULL : kvm_fix(&r->probe));
+	jw_member_string(&w, "reason", r->why);
+	jw_member_string(&w, "fix", usable ? NULL : kvm_fix(&r->probe));
 	jw_end_object(&w);
-	json_opt_string(&w, "auto", usable ? "kvm" : "tcg");
+	jw_member_string(&w, "auto", usable ? "kvm" : "tcg");
 	jw_key(&w, "config");
 	if (cli->nconfigs) {
 		jw_begin_object(&w);
 		json_config_members(&w, cli->configs[0], r->config_status, &r->diags);
-		json_opt_string(&w, "accel", r->config_status == EXIT_OK ?
+		jw_member_string(&w, "accel", r->config_status == EXIT_OK ?
 				accel_name(plan->accel) : NULL);
 		jw_end_object(&w);
 	} else {

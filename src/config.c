@@ -47,19 +47,26 @@ const char *disk_format_name(enum disk_format f)
 	return format_names[f];
 }
 
+/* The next blank-separated word of *P: its start and length N, or NULL at the end. */
+static const char *next_word(const char **p, size_t *n)
+{
+	const char *w = *p + strspn(*p, " \t");
+
+	if (!*w)
+		return NULL;
+	*n = strcspn(w, " \t");
+	*p = w + *n;
+	return w;
+}
+
 /* The option words of a disk: "format=raw|qcow2" and "ro". */
 static int disk_options(const char *key, const char *opts, struct cfg_disk *disk,
 			struct strbuf *why)
 {
-	const char *p = opts;
+	const char *p;
+	size_t n;
 
-	for (;;) {
-		size_t n;
-
-		p += strspn(p, " \t");
-		if (!*p)
-			return 0;
-		n = strcspn(p, " \t");
+	while ((p = next_word(&opts, &n)) != NULL) {
 		if (n == 2 && memcmp(p, "ro", 2) == 0) {
 			disk->ro = 1;
 		} else if (n > 7 && memcmp(p, "format=", 7) == 0) {
@@ -79,8 +86,8 @@ static int disk_options(const char *key, const char *opts, struct cfg_disk *disk
 				"; a disk is writable unless ro" : "");
 			return -1;
 		}
-		p += n;
 	}
+	return 0;
 }
 
 /* A name ending in .qcow2 is a qcow2 image; anything else is raw. */
@@ -154,15 +161,10 @@ int config_tag_ok(const char *tag, size_t n)
 
 static int share_options(const char *opts, struct cfg_share *share, struct strbuf *why)
 {
-	const char *p = opts;
+	const char *p;
+	size_t n;
 
-	for (;;) {
-		size_t n;
-
-		p += strspn(p, " \t");
-		if (!*p)
-			return 0;
-		n = strcspn(p, " \t");
+	while ((p = next_word(&opts, &n)) != NULL) {
 		if (n == 2 && memcmp(p, "rw", 2) == 0) {
 			share->rw = 1;
 		} else if (n == 2 && memcmp(p, "ro", 2) == 0) {
@@ -179,8 +181,8 @@ static int share_options(const char *opts, struct cfg_share *share, struct strbu
 			sb_addf(why, "share: unknown option '%.*s' (options: tag=TAG, rw)", (int)n, p);
 			return -1;
 		}
-		p += n;
 	}
+	return 0;
 }
 
 static int set_share(struct vm_config *cfg, const char *path, const char *opts,

@@ -797,3 +797,12 @@ int jw_finish(const struct json_writer *w)
 {
 	return !w->bad && w->depth == 0 && w->done ? 0 : -1;
 }
+
+void jw_member_string(struct json_writer *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		jw_string(w, s);
+	else
+		jw_null(w);
+}

@@ -814,27 +814,18 @@ static void json_strings(struct json_writer *w, const char *key, const struct st
 	jw_end_array(w);
 }
 
-static void json_opt_string(struct json_writer *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	if (s)
-		jw_string(w, s);
-	else
-		jw_null(w);
-}
-
 /* One VM as the documented JSON object (vmlaunch(1), BACKGROUND VMS). */
 static void vm_info_json(struct json_writer *w, const struct vm_info *info)
 {
 	jw_begin_object(w);
-	json_opt_string(w, "name", info->name);
-	json_opt_string(w, "state", info->state);
+	jw_member_string(w, "name", info->name);
+	jw_member_string(w, "state", info->state);
 	jw_key(w, "exit_status");
 	if (info->exit_status >= 0)
 		jw_int(w, info->exit_status);
 	else
 		jw_null(w);
-	json_opt_string(w, "ended", info->ended);
+	jw_member_string(w, "ended", info->ended);
 	jw_key(w, "pid");
 	if (info->pid > 0)
 		jw_int(w, info->pid);
@@ -845,11 +836,11 @@ static void vm_info_json(struct json_writer *w, const struct vm_info *info)
 		jw_int(w, info->uptime);
 	else
 		jw_null(w);
-	json_opt_string(w, "config", info->config);
-	json_opt_string(w, "console", info->console);
-	json_opt_string(w, "boot_log", info->log);
+	jw_member_string(w, "config", info->config);
+	jw_member_string(w, "console", info->console);
+	jw_member_string(w, "boot_log", info->log);
 	json_strings(w, "forwards", &info->forwards);
-	json_opt_string(w, "gdb", info->gdb);
+	jw_member_string(w, "gdb", info->gdb);
 	json_strings(w, "disks", &info->disks);
 	json_strings(w, "shares", &info->shares);
 	jw_end_object(w);
