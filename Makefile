@@ -64,9 +64,16 @@ build/qmp-probe: tests/unit/qmp_probe.c $(ASAN_LIB_OBJS)
 test-unit: build/unit-asan
 	build/unit-asan
 
-build/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(HDRS) $(wildcard tests/fuzz/*.h) | build
+# The library is compiled once for all fuzz targets (instrumented, not linked
+# with libFuzzer's main), then each target links its own harness to it.
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=build/fuzzobj/%.o)
+
+build/fuzzobj/%.o: src/%.c $(HDRS) | build/fuzzobj
+	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) $(HDRS) $(wildcard tests/fuzz/*.h) | build
 	$(FUZZ_CC) $(BASE_CFLAGS) -Itests/fuzz -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
-		$< $(LIB_SRCS)
+		$< $(FUZZ_LIB_OBJS)
 
 # vmlaunch's own cost, in-process (scripts/bootbench prints it).
 build/bench-launch: tests/bench/launch_cost.c $(filter-out build/obj/main.o,$(OBJS)) | build
@@ -77,7 +84,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	tests/fuzz/run $(FUZZ_SECONDS)
 
-build build/obj build/asan:
+build build/obj build/asan build/fuzzobj:
 	mkdir -p $@
 
 include images/images.mk
@@ -93,7 +100,7 @@ run: vmlaunch
 check: vmlaunch asan build/bench-launch build/qmp-probe
 	scripts/deps check
 	$(MAKE) images
-	$(MAKE) fuzz-build
+	$(MAKE) -j2 fuzz-build
 	tests/run
 
 # The man pages' .TH line gets $(VERSION), whatever the file says.

@@ -7,7 +7,7 @@
 smoke_setup
 
 # ':' prints nothing; only the echo of the typed line holds the word.
-vmtest --send ': hello_marker' --expect hello_marker --timeout 20
+vmtest --send ': hello_marker' --expect hello_marker --timeout 10
 [ "$status" -eq 124 ] || fail "the echo satisfied --expect: status $status: $(cat "$tmp/out" "$tmp/err")"
 grep -q "^TIMEOUT .*no 'hello_marker'" "$tmp/out" || fail "no TIMEOUT for hello_marker: $(cat "$tmp/out")"
 
