@@ -48,21 +48,26 @@ victim_intact() {
 	rm -f "$run"
 }
 
+# wait_end WHAT SECONDS: until vmlaunch ($vm_pid) has ended; its status in $status.
+wait_end() {
+	i=0
+	while vm_alive; do
+		i=$((i + 1))
+		[ "$i" -gt $(( $2 * 10 )) ] && fail "$1: vmlaunch still runs after $2 s"
+		sleep 0.1
+	done
+	wait "$vm_pid"
+	status=$?
+	vm_pid=
+}
+
 # Round 1: SIGTERM.
 FAKE_SAY='hello\r\n' "$VMLAUNCH" test --timeout 60 "$tmp/fake.conf" \
 	>"$tmp/out" 2>"$tmp/err" &
 vm_pid=$!
 swap SIGTERM
 kill -TERM "$vm_pid"
-i=0
-while vm_alive; do
-	i=$((i + 1))
-	[ "$i" -gt 100 ] && fail "SIGTERM: vmlaunch still runs 10 s after SIGTERM"
-	sleep 0.1
-done
-wait "$vm_pid"
-status=$?
-vm_pid=
+wait_end SIGTERM 10
 [ "$status" -eq 143 ] || fail "SIGTERM: status $status, want 143: $(cat "$tmp/out" "$tmp/err")"
 grep -q '^FAIL .*stopped by signal 15' "$tmp/out" || fail "SIGTERM: the run is not reported as stopped: $(cat "$tmp/out")"
 victim_intact SIGTERM
@@ -72,15 +77,7 @@ FAKE_SAY='hello\r\n' "$VMLAUNCH" test --timeout 3 "$tmp/fake.conf" \
 	>"$tmp/out" 2>"$tmp/err" &
 vm_pid=$!
 swap timeout
-i=0
-while vm_alive; do
-	i=$((i + 1))
-	[ "$i" -gt 150 ] && fail "timeout: vmlaunch still runs 15 s after it started (--timeout 3)"
-	sleep 0.1
-done
-wait "$vm_pid"
-status=$?
-vm_pid=
+wait_end "timeout (--timeout 3)" 15
 [ "$status" -eq 124 ] || fail "timeout: status $status, want 124: $(cat "$tmp/out" "$tmp/err")"
 grep -q '^TIMEOUT .*no .vmlaunch: boot ok. on the console' "$tmp/out" || fail "timeout: no TIMEOUT line: $(cat "$tmp/out")"
 victim_intact timeout
