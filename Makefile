@@ -92,14 +92,15 @@ include images/images.mk
 # Boot the default VM with its console in this terminal (Ctrl-a x leaves).
 # RUN_OPTS adds vmlaunch options, e.g. RUN_OPTS='-o snapshot=yes -o memory=1G'.
 RUN_OPTS ?=
-run: vmlaunch
+# scripts/deps comes first: a fresh machine has no compiler yet.
+run:
 	scripts/deps run
-	$(MAKE) images
+	$(MAKE) vmlaunch images
 	./vmlaunch -o accel=auto $(RUN_OPTS) images/busybox.conf
 
-check: vmlaunch asan build/bench-launch build/qmp-probe
+check:
 	scripts/deps check
-	$(MAKE) images
+	$(MAKE) vmlaunch asan build/bench-launch build/qmp-probe images
 	$(MAKE) -j2 fuzz-build
 	tests/run
 
