@@ -609,6 +609,12 @@ int initramfs_setup(struct vm_plan *p, int build, const struct origin *at, struc
 		diag_error(d, at, EXIT_CONFIG, "modules: %s", why.buf);
 		goto out;
 	}
+	{
+		char *real = realpath(p->modules_tree, NULL);    /* messages name it plainly */
+
+		if (real)
+			plan_set(&p->modules_tree, real);
+	}
 	t.dir = p->modules_tree;
 	n = initramfs_needs(p, fstype, needs);
 	if (open_index(&t, &why) < 0 || collect(&t, needs, n, p->kernel_version, &pl, &why) < 0) {
