@@ -20,7 +20,7 @@ ko=$(find "$copy/lib/modules/$dversion" -name virtio_blk.ko)
 rm "$ko" && head -c 4096 "$(readlink -f "$droot/lib/modules/$dversion/${ko#"$copy/lib/modules/$dversion/"}")" >"$ko" ||
 	fail "cannot truncate $ko"
 cat >"$tmp/dk.conf" <<CONF
-kernel = $copy/boot/vmlinuz-$dversion
+kernel = $copy/boot/${dkernel##*/}
 modules = auto
 rootfs = $rootfs
 memory = 512M
