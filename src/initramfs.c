@@ -556,8 +556,8 @@ static void say_modules(const struct vm_plan *p, const struct tree *t,
 
 	for (i = 0; i < pl->names.n; i++)
 		sb_addf(&sb, " %s", pl->names.v[i]);
-	diag_info(d, "modules: %s (from %s): the initramfs loads%s%s", p->modules_tree, t->index,
-		  sb.len ? sb.buf : " nothing", "");
+	diag_info(d, "modules: %s (from %s): the initramfs loads%s", p->modules_tree, t->index,
+		  sb.len ? sb.buf : " nothing");
 	sb_release(&sb);
 	for (i = 0; i < pl->builtin.n; i++)
 		sb_addf(&sb, "%s%s", i ? " " : "", pl->builtin.v[i]);
@@ -581,9 +581,13 @@ static int place(struct vm_plan *p, const struct payload *pl, int build,
 		diag_error(d, at, EXIT_OSERR, "modules: %s", why.buf);
 		ret = -1;
 	} else {
+		struct stat st;
+
 		plan_set(&p->initrd, xasprintf("%s/%s", dir, name));
-		diag_info(d, "initramfs: %s (%s)", p->initrd, !build ? "built when run, start or "
-			  "test boots the VM" : built ? "built now" : "cached");
+		if (!build)
+			built = stat(p->initrd, &st) < 0 ? -1 : 0;
+		diag_info(d, "initramfs: %s (%s)", p->initrd, built < 0 ? "not built yet: run, "
+			  "start, test and check build it" : built ? "built now" : "cached");
 	}
 	if (dfd >= 0)
 		close(dfd);

@@ -324,7 +324,12 @@ static int visit(struct walk *w, const char *name, const char *needed_by, unsign
 			return -1;
 		mod->deps_known = 1;
 	}
-	for (i = 0; i < mod->deps.n && depth < 64; i++) {
+	if (depth > 64 && mod->deps.n) {
+		snprintf(w->why, w->whylen, "module %s: dependencies nested more than 64 deep",
+			 mod->name);
+		return -1;
+	}
+	for (i = 0; i < mod->deps.n; i++) {
 		/* The mod array does not move during a walk: nothing is added. */
 		if (visit(w, mod->deps.v[i], mod->name, depth + 1) < 0)
 			return -1;
