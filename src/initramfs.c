@@ -154,7 +154,7 @@ char *initramfs_find_tree(const char *modules, const char *kernel, const char *v
 static int read_all(const char *path, size_t max, unsigned char **out, size_t *len,
 		    struct strbuf *why)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	unsigned char *buf;
 	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -164,8 +164,10 @@ static int read_all(const char *path, size_t max, unsigned char **out, size_t *l
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		sb_addf(why, "%s: %s", path, !S_ISREG(st.st_mode) ? "not a regular file" :
-			"larger than vmlaunch reads");
+		int err = errno;
+
+		sb_addf(why, "%s: %s", path, err && st.st_mode == 0 ? strerror(err) :
+			!S_ISREG(st.st_mode) ? "not a regular file" : "larger than vmlaunch reads");
 		close(fd);
 		return -1;
 	}

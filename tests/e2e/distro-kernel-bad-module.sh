@@ -4,7 +4,8 @@
 # refused before QEMU starts (vmlaunch reads its .modinfo); one the kernel
 # refuses (another architecture's ELF header; Debian's kernel already
 # rejects its broken signature) ends `vmlaunch test` at the guest's
-# "vmlaunch-init: virtio_blk: cannot load" line, not at the timeout.
+# "vmlaunch-init: virtio_blk: cannot load" line, not at the timeout; so
+# does a root= device that never appears.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
 smoke_setup
@@ -40,4 +41,18 @@ status=$?
 grep -q "the guest reported a kernel failure: vmlaunch-init: virtio_blk: cannot load: [A-Z]" "$tmp/out" "$tmp/err" ||
 	fail "bad ELF: the guest's line is not in the result: $(cat "$tmp/out" "$tmp/err")"
 grep -qi "timeout\|timed out" "$tmp/out" "$tmp/err" && fail "bad ELF: it waited for the timeout: $(cat "$tmp/out")"
+
+# A root device that never shows up: the init's bounded wait says so.
+cat >"$tmp/noroot.conf" <<CONF
+kernel = $dkernel
+modules = auto
+rootfs = $rootfs
+append = root=/dev/vdz
+memory = 512M
+CONF
+"$VMLAUNCH" test -o accel=tcg --timeout 300 "$tmp/noroot.conf" >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "no root: status $status, want 1: $(cat "$tmp/out" "$tmp/err")"
+grep -q "kernel failure: vmlaunch-init: root device /dev/vdz not found after 10 s" "$tmp/out" ||
+	fail "no root: the guest's line is not in the result: $(cat "$tmp/out" "$tmp/err")"
 exit 0
