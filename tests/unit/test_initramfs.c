@@ -4,6 +4,7 @@
  * reason (compressed, for another kernel, missing).
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -276,6 +277,23 @@ static void test_initramfs_cache_dir_unsafe(void)
 	CHECK(v.out && strstr(v.out, "/cache2/vmlaunch is a symbolic link or not a directory: "
 			      "not used"));
 	done(&v);
+	/* A directory others may write to, or (as root) another user's, is not used either. */
+	snprintf(link, sizeof(link), "%s/cache3", tmpl);
+	mkdir(link, 0700);
+	setenv("XDG_CACHE_HOME", link, 1);
+	strcat(link, "/vmlaunch");
+	mkdir(link, 0700);
+	chmod(link, 0777);
+	CHECK(setup(&v, target, 1) < 0);
+	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is writable by others: not used"));
+	done(&v);
+	if (geteuid() == 0) {
+		chmod(link, 0700);
+		CHECK(chown(link, 65534, 65534) == 0);
+		CHECK(setup(&v, target, 1) < 0);
+		CHECK(v.out && strstr(v.out, "/cache3/vmlaunch belongs to another user: not used"));
+		done(&v);
+	}
 	unsetenv("XDG_CACHE_HOME");
 }
 
@@ -297,11 +315,27 @@ static void test_initramfs_cpio(void)
 	strvec_clear(&names);
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The cases above share one directory: gone at the end. */
+static void test_initramfs_cleanup(void)
+{
+	if (tmpl[strlen(tmpl) - 1] != 'X')
+		CHECK(nftw(tmpl, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
 const struct unit_case initramfs_cases[] = {
 	{ "initramfs_needs", test_initramfs_needs },
 	{ "initramfs_find_tree", test_initramfs_find_tree },
 	{ "initramfs_setup", test_initramfs_setup },
 	{ "initramfs_cache_dir_unsafe", test_initramfs_cache_dir_unsafe },
 	{ "initramfs_cpio", test_initramfs_cpio },
+	{ "initramfs_cleanup", test_initramfs_cleanup },
 	{ NULL, NULL },
 };
