@@ -230,27 +230,20 @@ static int load_modinfo(void *ctx, struct mod *m, char *why, size_t whylen)
 {
 	struct tree *t = ctx;
 	struct strbuf sb = STRBUF_INIT;
-	unsigned char *buf;
+	unsigned char *buf = NULL;
 	size_t len;
-	char vermagic[80], *path = module_file(t, m, &sb);
+	char vermagic[80], w[160], *path = module_file(t, m, &sb);
 	int ret = -1;
 
-	if (path && read_all(path, INITRAMFS_MODULE_MAX, &buf, &len, &sb) == 0) {
-		char w[160];
-
-		ret = modinfo_read(buf, len, &m->deps, vermagic, sizeof(vermagic), w, sizeof(w));
-		if (ret < 0)
-			sb_addf(&sb, "module %s: %s: %s", m->name, path, w);
-		free(buf);
-	} else if (path) {
-		char *msg = xasprintf("module %s (listed in %s): cannot be read: %s", m->name,
-				      t->index, sb.buf);
-
-		sb_release(&sb);
-		sb_adds(&sb, msg);
-		free(msg);
-	}
-	snprintf(why, whylen, "%s", sb.buf ? sb.buf : "");
+	if (!path)
+		snprintf(why, whylen, "%s", sb.buf);
+	else if (read_all(path, INITRAMFS_MODULE_MAX, &buf, &len, &sb) < 0)
+		snprintf(why, whylen, "module %s (listed in %s) cannot be read: %s", m->name,
+			 t->index, sb.buf);
+	else if ((ret = modinfo_read(buf, len, &m->deps, vermagic, sizeof(vermagic), w,
+				     sizeof(w))) < 0)
+		snprintf(why, whylen, "module %s: %s: %s", m->name, path, w);
+	free(buf);
 	sb_release(&sb);
 	free(path);
 	return ret;
