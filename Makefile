@@ -24,9 +24,14 @@ LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 HDRS := $(wildcard include/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
-OBJS := $(SRCS:src/%.c=build/obj/%.o)
-ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
-ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/%.o)
+# The guest's /init (src/guest/, not part of vmlaunch's own sources): a
+# static program whose bytes vmlaunch embeds (INIT_BLOB) for modules = DIR.
+INIT_BIN := build/vmlaunch-init
+INIT_BLOB := build/init-blob.o
+
+OBJS := $(SRCS:src/%.c=build/obj/%.o) $(INIT_BLOB)
+ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o) $(INIT_BLOB)
+ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/asan/%.o) $(INIT_BLOB)
 
 # Every tests/fuzz/fuzz_NAME.c is a libFuzzer target build/fuzz-NAME, over the
 # library sources; `make fuzz` runs each for FUZZ_SECONDS (check runs them briefly).
@@ -40,6 +45,12 @@ all: vmlaunch
 
 vmlaunch: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+$(INIT_BIN): src/guest/init.c | build
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -static -Os -s -o $@ $<
+
+$(INIT_BLOB): src/guest/blob.S $(INIT_BIN) | build
+	$(CC) -c -o $@ src/guest/blob.S
 
 build/obj/%.o: src/%.c $(HDRS) | build/obj
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -66,7 +77,7 @@ test-unit: build/unit-asan
 
 # The library is compiled once for all fuzz targets (instrumented, not linked
 # with libFuzzer's main), then each target links its own harness to it.
-FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=build/fuzzobj/%.o)
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=build/fuzzobj/%.o) $(INIT_BLOB)
 
 build/fuzzobj/%.o: src/%.c $(HDRS) | build/fuzzobj
 	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<

@@ -38,6 +38,7 @@ enum cfg_key {
 	KEY_DEBUG_EXIT,
 	KEY_DISK,
 	KEY_SHARE,
+	KEY_MODULES,
 	KEY__COUNT
 };
 
@@ -104,6 +105,7 @@ struct vm_config {
 	char *rootfs;           /* absolute path or NULL */
 	struct cfg_disk rootfs_disk;    /* its options (path: rootfs) */
 	char *initrd;           /* absolute path or NULL */
+	char *modules;          /* a module tree (absolute), "auto", or NULL */
 	uint64_t memory_mib;
 	unsigned cpus;
 	enum serial_mode serial;

@@ -70,6 +70,9 @@ struct vm_plan {
 	int serial_wait;        /* QEMU waits for the console before the guest starts */
 	char *qmp_path;         /* started and supervised VMs: the QMP control socket */
 	int no_reboot;          /* a guest's reboot ends QEMU (vmlaunch test) */
+	char *kernel_version;   /* a bzImage's release ("6.1.0-57-amd64"), or NULL */
+	char *modules_tree;     /* modules = : the lib/modules/VERSION directory used */
+	struct strvec modules;  /* what vmlaunch's initramfs loads, dependencies first */
 };
 
 /* The plan as the config says, before any look at the host. */

@@ -213,6 +213,14 @@ static int set_initrd(struct vm_config *cfg, const char *v, const char *base, st
 	return 0;
 }
 
+/* "auto" (next to the kernel) or a directory. */
+static int set_modules(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
+{
+	(void)why;
+	replace(&cfg->modules, strcmp(v, "auto") == 0 ? xstrdup(v) : path_resolve(base, v));
+	return 0;
+}
+
 /* Parse "256", "256M", "1G", "65536K" into MiB (a bare number is MiB). */
 static int set_memory(struct vm_config *cfg, const char *v, const char *base, struct strbuf *why)
 {
@@ -730,6 +738,7 @@ const struct cfg_key_info cfg_keys[KEY__COUNT] = {
 	[KEY_DEBUG_EXIT] = { "debug_exit", "no", "yes (port 0xf4) or PORT: isa-debug-exit gives the guest's status", 0, 0, set_debug_exit, NULL },
 	[KEY_DISK]    = { "disk", NULL, "another disk: PATH [format=raw|qcow2] [ro] (repeatable)", 0, 1, NULL, set_disk },
 	[KEY_SHARE]   = { "share", NULL, "a host folder: HOSTDIR [tag=TAG] [rw], at /mnt/TAG (repeatable)", 0, 1, NULL, set_share },
+	[KEY_MODULES] = { "modules", NULL, "a lib/modules/VERSION tree, its root, or auto: vmlaunch builds an initramfs", 0, 0, set_modules, NULL },
 };
 
 const char *accel_name(enum accel a)
@@ -1085,6 +1094,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->rootfs);
 	free(cfg->initrd);
+	free(cfg->modules);
 	free(cfg->serial_path);
 	free(cfg->append);
 	free(cfg->name);

@@ -144,7 +144,13 @@ static void render_os(struct render *r)
 		machine_type(r));
 	at = key_at(r, KEY_KERNEL);
 	put(r, "    <kernel>", p->kernel, "</kernel>\n", &at, "the kernel's path");
-	if (p->initrd) {
+	if (p->cfg->modules) {
+		at = key_at(r, KEY_MODULES);
+		refuse(r, &at, "modules: vmlaunch builds that initramfs in its own cache, which "
+		       "libvirt does not keep; to export this VM, run vmlaunch check on it (which "
+		       "builds %s) and put that file in a copy of the config as initrd = PATH, "
+		       "in place of modules", p->initrd ? p->initrd : "it");
+	} else if (p->initrd) {
 		at = key_at(r, KEY_INITRD);
 		/* libvirt passes -initrd unescaped: a multiboot kernel's "a,b" is two modules. */
 		if (p->kernel_os == KERNEL_OS_OTHER && strchr(p->initrd, ','))

@@ -111,5 +111,8 @@ void plan_free(struct vm_plan *p)
 	free(p->serial_path);
 	free(p->serial_log);
 	free(p->qmp_path);
+	free(p->kernel_version);
+	free(p->modules_tree);
+	strvec_clear(&p->modules);
 	memset(p, 0, sizeof(*p));
 }

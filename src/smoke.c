@@ -43,7 +43,8 @@
 #include "xalloc.h"
 
 #define DEFAULT_READY "vmlaunch: boot ok"
-#define BUILTIN_FAIL "Kernel panic|BUG:|Oops"
+/* vmlaunch-init's error lines (modules = DIR) all say "cannot" or "not found". */
+#define BUILTIN_FAIL "Kernel panic|BUG:|Oops|vmlaunch-init: .*(cannot|not found)"
 #define EXIT_MARKER "vmlaunch-exit=([0-9]+)$"   /* "$": all its digits are in */
 #define GRACE_MS 2000
 #define RUN_PREFIX "vmlaunch-test."

@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "exitcodes.h"
 #include "imagefmt.h"
+#include "initramfs.h"
 #include "path.h"
 #include "qemu_argv.h"
 #include "safefile.h"
@@ -199,8 +200,43 @@ static void check_kernel(struct check *c)
 		/* A multiboot image is not Linux: no root=, console= or nokaslr for it. */
 		if (info.kind == KERNEL_MULTIBOOT)
 			c->plan->kernel_os = KERNEL_OS_OTHER;
+		if (info.kind == KERNEL_BZIMAGE && info.version[0])
+			plan_set(&c->plan->kernel_version,
+				 xstrndup(info.version, strcspn(info.version, " ")));
 	}
 	close(fd);
+}
+
+/*
+ * modules = DIR: vmlaunch's initramfs, for a Linux bzImage whose version it
+ * can read, with a root disk, and without an initramfs of the user's.
+ */
+static void check_modules(struct check *c)
+{
+	const struct vm_config *cfg = c->cfg;
+	struct origin at = config_origin(cfg, KEY_MODULES), in = config_origin(cfg, KEY_INITRD);
+	struct stat st;
+	unsigned first = c->d->errors;
+
+	if (!cfg->modules)
+		return;
+	if (cfg->initrd)
+		report(c, KEY_MODULES, SEV_ERROR, EXIT_CONFIG, "modules and initrd (%s:%u) together: "
+		       "vmlaunch builds its own initramfs for modules, and its /init would replace "
+		       "the one in '%s'; keep one of the two", in.file, in.line, cfg->initrd);
+	if (c->plan->kernel_os == KERNEL_OS_OTHER)
+		report(c, KEY_MODULES, SEV_ERROR, EXIT_CONFIG, "modules with a multiboot kernel: "
+		       "modules are a Linux kernel's, loaded from the initramfs vmlaunch builds");
+	else if (!c->plan->kernel_version && stat(c->plan->kernel, &st) == 0)
+		report(c, KEY_MODULES, SEV_ERROR, EXIT_CONFIG, "modules: the kernel '%s' names no "
+		       "version vmlaunch can read (only a bzImage's header does): boot its "
+		       "bzImage (arch/x86/boot/bzImage, or /boot/vmlinuz-VERSION)", c->plan->kernel);
+	if (!c->plan->has_rootfs && !cmdline_has_param(cfg->append ? cfg->append : "", "root"))
+		report(c, KEY_MODULES, SEV_ERROR, EXIT_CONFIG, "modules: vmlaunch's initramfs "
+		       "mounts a root disk and has none: set rootfs (or root= in append)");
+	if (c->d->errors != first || !c->plan->kernel_version)
+		return;
+	initramfs_setup(c->plan, c->mode != VALIDATE_PRINT, &at, c->d);
 }
 
 /* Does the image's header agree with the format QEMU will be told? */
@@ -1045,6 +1081,7 @@ unsigned config_validate(const struct vm_config *cfg, enum validate_mode mode,
 
 	check_kernel(&c);
 	check_initrd(&c);
+	check_modules(&c);
 	check_disks(&c);
 	check_shares(&c);
 	if (mode != VALIDATE_TEST)

@@ -1,0 +1,268 @@
+/*
+ * vmlaunch-init: the /init of the small initramfs vmlaunch builds for a
+ * modular kernel (modules = DIR).  It runs in the guest, as PID 1, before
+ * the root file system exists: it loads the modules vmlaunch put in
+ * /vmlaunch (in the order of /vmlaunch/modules, dependencies first),
+ * mounts the root disk the kernel command line names, and hands over to
+ * the real init.  Static, libc only.  Every error line starts with
+ * "vmlaunch-init: " and says "cannot" or "not found" (vmlaunch test fails
+ * on those); then the VM powers off, so a run ends at once.
+ *
+ * Shares are left to the real system: the 9p modules are loaded here, and
+ * the busybox image's rcS mounts every tag at /mnt/TAG as it does without
+ * modules.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIST "/vmlaunch/modules"
+#define NEWROOT "/newroot"
+#define ROOT_WAIT_MS 10000
+#define CMDLINE_MAX 4096
+
+struct boot {
+	char root[256];
+	char fstype[64];
+	char init[256];
+	int rw;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(2, buf, (size_t)n) < 0)
+		return;     /* nowhere left to say it */
+}
+
+/* The run ends here: powered off, or (if that fails) the kernel's panic on init's exit. */
+static void __attribute__((noreturn)) give_up(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(1);
+}
+
+static void console(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static void early_mounts(void)
+{
+	static const struct { const char *src, *dir, *type; } m[] = {
+		{ "devtmpfs", "/dev", "devtmpfs" },
+		{ "proc", "/proc", "proc" },
+		{ "sysfs", "/sys", "sysfs" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		mkdir(m[i].dir, 0755);
+		if (mount(m[i].src, m[i].dir, m[i].type, MS_NOSUID | MS_NOEXEC, NULL) < 0 &&
+		    errno != EBUSY) {
+			if (i > 0)
+				console();
+			say("vmlaunch-init: %s: cannot mount %s: %s", m[i].dir, m[i].type,
+			    strerror(errno));
+			give_up();
+		}
+		if (i == 0)
+			console();
+	}
+}
+
+static void load_one(const char *name)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "/vmlaunch/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("vmlaunch-init: %s: cannot load: %s: %s", name, path, strerror(errno));
+		give_up();
+	}
+	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
+		say("vmlaunch-init: %s: cannot load: %s", name, strerror(errno));
+		give_up();
+	}
+	close(fd);
+	unlink(path);   /* its memory is the kernel's now; the copy would stay in RAM */
+}
+
+static void load_modules(void)
+{
+	char line[256];
+	FILE *f = fopen(LIST, "re");
+
+	if (!f) {
+		say("vmlaunch-init: %s: cannot open: %s", LIST, strerror(errno));
+		give_up();
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			load_one(line);
+	}
+	fclose(f);
+}
+
+static void copy_value(char *dst, size_t n, const char *v)
+{
+	snprintf(dst, n, "%s", v);
+}
+
+/* root=, rootfstype=, rw/ro, init= of /proc/cmdline (up to "--", init's own). */
+static void read_cmdline(struct boot *b)
+{
+	char buf[CMDLINE_MAX], *w, *save = NULL;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	copy_value(b->init, sizeof(b->init), "/sbin/init");
+	if (n < 0) {
+		say("vmlaunch-init: /proc/cmdline: cannot read: %s", strerror(errno));
+		give_up();
+	}
+	buf[n] = '\0';
+	for (w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (strcmp(w, "--") == 0)
+			break;
+		if (strncmp(w, "root=", 5) == 0)
+			copy_value(b->root, sizeof(b->root), w + 5);
+		else if (strncmp(w, "rootfstype=", 11) == 0)
+			copy_value(b->fstype, sizeof(b->fstype), w + 11);
+		else if (strncmp(w, "init=", 5) == 0)
+			copy_value(b->init, sizeof(b->init), w + 5);
+		else if (strcmp(w, "rw") == 0)
+			b->rw = 1;
+		else if (strcmp(w, "ro") == 0)
+			b->rw = 0;
+	}
+	if (!b->root[0]) {
+		say("vmlaunch-init: root= not found on the kernel command line");
+		give_up();
+	}
+	if (strncmp(b->root, "/dev/", 5) != 0) {
+		say("vmlaunch-init: root=%s: cannot use it: vmlaunch-init takes a /dev/NAME",
+		    b->root);
+		give_up();
+	}
+}
+
+static void wait_root(const char *dev)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	struct stat st;
+	int ms;
+
+	for (ms = 0; stat(dev, &st) < 0; ms += 50) {
+		if (ms >= ROOT_WAIT_MS) {
+			say("vmlaunch-init: root device %s not found after %d s", dev,
+			    ROOT_WAIT_MS / 1000);
+			give_up();
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* rootfstype=, else ext4, else each block file system the kernel has, as the kernel does. */
+static void mount_root(const struct boot *b)
+{
+	unsigned long flags = b->rw ? 0 : MS_RDONLY;
+	char line[128];
+	FILE *f;
+	int err = ENODEV;
+
+	mkdir(NEWROOT, 0755);
+	if (b->fstype[0]) {
+		if (mount(b->root, NEWROOT, b->fstype, flags, NULL) == 0)
+			return;
+		err = errno;
+	} else if (mount(b->root, NEWROOT, "ext4", flags, NULL) == 0) {
+		return;     /* vmlaunch's default, tried first: ext4 also mounts ext2 and ext3 */
+	} else if ((f = fopen("/proc/filesystems", "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			char *type = line + strspn(line, " \t");
+
+			if (strncmp(line, "nodev", 5) == 0)
+				continue;
+			type[strcspn(type, " \t\n")] = '\0';
+			if (mount(b->root, NEWROOT, type, flags, NULL) == 0) {
+				fclose(f);
+				return;
+			}
+			if (errno != EINVAL)
+				err = errno;
+		}
+		fclose(f);
+	}
+	say("vmlaunch-init: root %s: cannot mount%s%s: %s", b->root, b->fstype[0] ? " as " : "",
+	    b->fstype, strerror(err));
+	give_up();
+}
+
+/* Like switch_root: /dev moves along, /proc and /sys are the real init's to mount. */
+static void __attribute__((noreturn)) switch_root(struct boot *b, char **argv)
+{
+	if (mount("/dev", NEWROOT "/dev", NULL, MS_MOVE, NULL) < 0)
+		umount2("/dev", MNT_DETACH);
+	umount2("/proc", MNT_DETACH);
+	umount2("/sys", MNT_DETACH);
+	if (chdir(NEWROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0) {
+		say("vmlaunch-init: cannot switch to the root file system: %s", strerror(errno));
+		give_up();
+	}
+	argv[0] = b->init;
+	execv(b->init, argv);
+	say("vmlaunch-init: %s: cannot run init: %s", b->init, strerror(errno));
+	give_up();
+}
+
+int main(int argc, char **argv)
+{
+	struct boot b;
+
+	(void)argc;
+	memset(&b, 0, sizeof(b));
+	early_mounts();
+	load_modules();
+	read_cmdline(&b);
+	wait_root(b.root);
+	mount_root(&b);
+	switch_root(&b, argv);
+}

@@ -1,0 +1,633 @@
+#include "initramfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cpio.h"
+#include "exitcodes.h"
+#include "moddep.h"
+#include "path.h"
+#include "qemu_argv.h"
+#include "safefile.h"
+#include "sha256.h"
+#include "xalloc.h"
+
+size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
+		       struct initramfs_need *needs)
+{
+	const struct vm_config *cfg = p->cfg;
+	size_t n = 0;
+
+	if (cfg->machine == MACHINE_MICROVM)
+		needs[n++] = (struct initramfs_need){ "virtio_mmio", "machine microvm", 0 };
+	else
+		needs[n++] = (struct initramfs_need){ "virtio_pci", "virtio devices on PCI", 0 };
+	if (p->ndisks)
+		needs[n++] = (struct initramfs_need){ "virtio_blk", "disks", 0 };
+	if (cfg->net == NET_VIRTIO)
+		needs[n++] = (struct initramfs_need){ "virtio_net", "net virtio", 0 };
+	else if (cfg->net == NET_E1000)
+		needs[n++] = (struct initramfs_need){ "e1000", "net e1000", 0 };
+	if (p->nshares) {
+		needs[n++] = (struct initramfs_need){ "9pnet_virtio", "shares", 0 };
+		needs[n++] = (struct initramfs_need){ "9p", "shares", 0 };
+	}
+	needs[n++] = (struct initramfs_need){ fstype ? fstype : "ext4", "the root file system", 0 };
+	/* ext4 and jbd2 ask the crypto API for crc32c at mount time, not through their deps. */
+	if (!fstype || strcmp(fstype, "ext4") == 0)
+		needs[n++] = (struct initramfs_need){ "crc32c_generic", "ext4 checksums", 1 };
+	return n;
+}
+
+/* ---- which tree ---- */
+
+static int is_tree(const char *dir)
+{
+	char *dep = xasprintf("%s/modules.dep", dir), *order = xasprintf("%s/modules.order", dir);
+	int yes = access(dep, F_OK) == 0 || access(order, F_OK) == 0;
+
+	free(dep);
+	free(order);
+	return yes;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ROOT/lib/modules: the kernel's VERSION, or say which versions there are. */
+static char *pick_version(const char *root, const char *version, struct strbuf *why)
+{
+	char *lm = xasprintf("%s/lib/modules", root), *want = xasprintf("%s/%s", lm, version);
+	struct strbuf have = STRBUF_INIT;
+	struct dirent *e;
+	DIR *dir;
+	size_t n = 0;
+
+	if (is_dir(want)) {
+		free(lm);
+		return want;
+	}
+	dir = opendir(lm);
+	while (dir && (e = readdir(dir)))
+		if (e->d_name[0] != '.') {
+			sb_addf(&have, "%s%s", n++ ? ", " : "", e->d_name);
+		}
+	if (dir)
+		closedir(dir);
+	if (n == 1)
+		sb_addf(why, "tree is for %s but the kernel is %s (%s)", have.buf, version, lm);
+	else
+		sb_addf(why, "%s has no tree for the kernel's version %s (it has: %s)", lm, version,
+			n ? have.buf : "nothing");
+	sb_release(&have);
+	free(want);
+	free(lm);
+	return NULL;
+}
+
+/* modules = auto: R/boot/vmlinuz-V → R/lib/modules/V. */
+static char *auto_tree(const char *kernel, const char *version, struct strbuf *why)
+{
+	char *dir = path_dirname(kernel), *root, *tree;
+	const char *base = strrchr(dir, '/');
+
+	if (!base || strcmp(base, "/boot") != 0) {
+		sb_addf(why, "modules = auto: the kernel '%s' is not in a boot/ directory, so "
+			"its lib/modules is not next to it; name the tree: modules = DIR", kernel);
+		free(dir);
+		return NULL;
+	}
+	root = xstrndup(dir, (size_t)(base - dir));
+	tree = xasprintf("%s/lib/modules/%s", root, version);
+	free(root);
+	free(dir);
+	if (!is_tree(tree)) {
+		sb_addf(why, "modules = auto: %s (next to the kernel) %s; name the tree: modules "
+			"= DIR", tree, is_dir(tree) ? "has neither modules.dep nor modules.order" :
+			"does not exist");
+		free(tree);
+		return NULL;
+	}
+	return tree;
+}
+
+char *initramfs_find_tree(const char *modules, const char *kernel, const char *version,
+			  struct strbuf *why)
+{
+	char *lm;
+	const char *base;
+
+	if (strcmp(modules, "auto") == 0)
+		return auto_tree(kernel, version, why);
+	if (is_tree(modules)) {
+		base = strrchr(modules, '/');
+		base = base ? base + 1 : modules;
+		if (strcmp(base, version) != 0) {
+			sb_addf(why, "tree is for %s but the kernel is %s", base, version);
+			return NULL;
+		}
+		return xstrdup(modules);
+	}
+	lm = xasprintf("%s/lib/modules", modules);
+	if (is_dir(lm)) {
+		free(lm);
+		return pick_version(modules, version, why);
+	}
+	free(lm);
+	sb_addf(why, "'%s' %s", modules, is_dir(modules) ? "is neither a module tree (no "
+		"modules.dep or modules.order) nor a root holding lib/modules" : "does not exist");
+	return NULL;
+}
+
+/* ---- reading the tree ---- */
+
+static int read_all(const char *path, size_t max, unsigned char **out, size_t *len,
+		    struct strbuf *why)
+{
+	struct stat st = { 0 };
+	unsigned char *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0) {
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		int err = errno;
+
+		sb_addf(why, "%s: %s", path, err && st.st_mode == 0 ? strerror(err) :
+			!S_ISREG(st.st_mode) ? "not a regular file" : "larger than vmlaunch reads");
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = 0;
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+struct tree {
+	const char *dir;
+	struct moddep dep;
+	const char *index;      /* which file listed the modules */
+};
+
+/* A module's file: the plain .ko, or refused with how to get one. */
+static char *module_file(const struct tree *t, const struct mod *m, struct strbuf *why)
+{
+	static const char *const ext[][2] = {
+		{ ".ko.xz", "xz -d" }, { ".ko.zst", "zstd -d --rm" }, { ".ko.gz", "gzip -d" },
+	};
+	char *path = xasprintf("%s/%s", t->dir, m->path);
+	size_t i, n = strlen(path);
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i][0]);
+		char *plain;
+
+		if (n < e || strcmp(path + n - e, ext[i][0]) != 0)
+			continue;
+		/* Decompressed in place already: the index still names the old file. */
+		plain = xstrndup(path, n - e + 3);
+		if (access(plain, R_OK) == 0) {
+			free(path);
+			return plain;
+		}
+		free(plain);
+		sb_addf(why, "module %s: %s is compressed; vmlaunch loads plain .ko files: "
+			"decompress it (%s %s, or every one: find %s -name '*%s' -exec %s {} +)",
+			m->name, path, ext[i][1], path, t->dir, ext[i][0], ext[i][1]);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* moddep_loader for a tree without modules.dep: the module's own depends=. */
+static int load_modinfo(void *ctx, struct mod *m, char *why, size_t whylen)
+{
+	struct tree *t = ctx;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char *buf = NULL;
+	size_t len;
+	char vermagic[80], w[160], *path = module_file(t, m, &sb);
+	int ret = -1;
+
+	if (!path)
+		snprintf(why, whylen, "%s", sb.buf);
+	else if (read_all(path, INITRAMFS_MODULE_MAX, &buf, &len, &sb) < 0)
+		snprintf(why, whylen, "module %s (listed in %s) cannot be read: %s", m->name,
+			 t->index, sb.buf);
+	else if ((ret = modinfo_read(buf, len, &m->deps, vermagic, sizeof(vermagic), w,
+				     sizeof(w))) < 0)
+		snprintf(why, whylen, "module %s: %s: %s", m->name, path, w);
+	free(buf);
+	sb_release(&sb);
+	free(path);
+	return ret;
+}
+
+static int open_index(struct tree *t, struct strbuf *why)
+{
+	char *dep = xasprintf("%s/modules.dep", t->dir), *order = xasprintf("%s/modules.order",
+									     t->dir);
+	char *builtin = xasprintf("%s/modules.builtin", t->dir), w[160];
+	unsigned char *buf = NULL;
+	size_t len;
+	int dep_file = access(dep, F_OK) == 0, ret = -1;
+
+	t->index = dep_file ? "modules.dep" : "modules.order";
+	if (read_all(dep_file ? dep : order, 64u << 20, &buf, &len, why) < 0)
+		goto out;
+	if ((dep_file ? moddep_parse_dep : moddep_parse_order)(&t->dep, (char *)buf, len, w,
+							      sizeof(w)) < 0) {
+		sb_addf(why, "%s: %s", dep_file ? dep : order, w);
+		goto out;
+	}
+	free(buf);
+	buf = NULL;
+	if (access(builtin, F_OK) == 0) {
+		if (read_all(builtin, 64u << 20, &buf, &len, why) < 0)
+			goto out;
+		moddep_parse_builtin(&t->dep, (char *)buf, len);
+	}
+	ret = 0;
+out:
+	free(buf);
+	free(dep);
+	free(order);
+	free(builtin);
+	return ret;
+}
+
+/* ---- the modules, hashed and archived ---- */
+
+struct payload {
+	struct strvec names;
+	unsigned char **data;
+	size_t *len;
+	struct strvec builtin;  /* needed names the kernel has built in */
+};
+
+static void payload_free(struct payload *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->names.n; i++)
+		free(pl->data[i]);
+	free(pl->data);
+	free(pl->len);
+	strvec_clear(&pl->names);
+	strvec_clear(&pl->builtin);
+}
+
+/* Read one module of the load order and check it is for this kernel. */
+static int read_module(struct tree *t, const struct mod *m, const char *version,
+		       struct payload *pl, struct strbuf *why)
+{
+	size_t i = pl->names.n, len;
+	unsigned char *buf;
+	struct strvec deps = STRVEC_INIT;
+	char vermagic[80], w[160], *path = module_file(t, m, why);
+
+	if (!path)
+		return -1;
+	if (read_all(path, INITRAMFS_MODULE_MAX, &buf, &len, why) < 0) {
+		free(path);
+		return -1;
+	}
+	if (modinfo_read(buf, len, &deps, vermagic, sizeof(vermagic), w, sizeof(w)) < 0 ||
+	    (vermagic[0] && strcmp(vermagic, version) != 0)) {
+		if (vermagic[0] && strcmp(vermagic, version) != 0)
+			sb_addf(why, "module %s (%s) is for %s but the kernel is %s", m->name, path,
+				vermagic, version);
+		else
+			sb_addf(why, "module %s: %s: %s", m->name, path, w);
+		strvec_clear(&deps);
+		free(buf);
+		free(path);
+		return -1;
+	}
+	strvec_clear(&deps);
+	free(path);
+	strvec_push(&pl->names, m->name);
+	pl->data = xrealloc(pl->data, (i + 1) * sizeof(*pl->data));
+	pl->len = xrealloc(pl->len, (i + 1) * sizeof(*pl->len));
+	pl->data[i] = buf;
+	pl->len[i] = len;
+	return 0;
+}
+
+/* The load order of the needs, every file read. */
+static int collect(struct tree *t, const struct initramfs_need *needs, size_t nneeds,
+		   const char *version, struct payload *pl, struct strbuf *why)
+{
+	const char *wanted[16];
+	size_t i, nwanted = 0, norder, *order = xcalloc(t->dep.n + 1, sizeof(*order));
+	char w[512];
+	int ret = -1;
+
+	for (i = 0; i < nneeds; i++) {
+		if (moddep_is_builtin(&t->dep, needs[i].name))
+			strvec_push(&pl->builtin, needs[i].name);
+		else if (moddep_find(&t->dep, needs[i].name))
+			wanted[nwanted++] = needs[i].name;
+		else if (!needs[i].optional) {
+			sb_addf(why, "module %s (for %s) is neither in %s nor built into the kernel "
+				"(modules.builtin)", needs[i].name, needs[i].why, t->index);
+			goto out;
+		}
+	}
+	if (moddep_closure(&t->dep, wanted, nwanted, load_modinfo, t, order, &norder, w,
+			   sizeof(w)) < 0) {
+		sb_adds(why, w);
+		goto out;
+	}
+	for (i = 0; i < norder; i++)
+		if (read_module(t, &t->dep.v[order[i]], version, pl, why) < 0)
+			goto out;
+	ret = 0;
+out:
+	free(order);
+	return ret;
+}
+
+void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_len,
+		    const struct strvec *names, unsigned char *const *data, const size_t *len)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys", "newroot", "vmlaunch" };
+	struct cpio c = CPIO_INIT;
+	struct strbuf list = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		cpio_add_dir(&c, dirs[i], 0755);
+	cpio_add_file(&c, "init", 0755, init, init_len);
+	for (i = 0; i < names->n; i++)
+		sb_addf(&list, "%s\n", names->v[i]);
+	cpio_add_file(&c, "vmlaunch/modules", 0644, list.buf ? list.buf : "", list.len);
+	for (i = 0; i < names->n; i++) {
+		char *name = xasprintf("vmlaunch/%s.ko", names->v[i]);
+
+		cpio_add_file(&c, name, 0644, data[i], len[i]);
+		free(name);
+	}
+	cpio_finish(&c);
+	sb_release(&list);
+	*out = c.out;
+}
+
+/* The name in the cache: init, the list and each module, each with its length. */
+static void payload_hash(const struct payload *pl, char hex[2 * SHA256_LEN + 1])
+{
+	unsigned char digest[SHA256_LEN];
+	struct sha256 s;
+	char num[32];
+	size_t i, init_len = (size_t)(vmlaunch_init_end - vmlaunch_init_start);
+
+	sha256_init(&s);
+	sha256_update(&s, "vmlaunch initramfs 1\n", 21);
+	snprintf(num, sizeof(num), "%zu\n", init_len);
+	sha256_update(&s, num, strlen(num));
+	sha256_update(&s, vmlaunch_init_start, init_len);
+	for (i = 0; i < pl->names.n; i++) {
+		snprintf(num, sizeof(num), "\n%zu\n", pl->len[i]);
+		sha256_update(&s, pl->names.v[i], strlen(pl->names.v[i]));
+		sha256_update(&s, num, strlen(num));
+		sha256_update(&s, pl->data[i], pl->len[i]);
+	}
+	sha256_final(&s, digest);
+	sha256_hex(digest, hex);
+}
+
+/* ---- the cache ---- */
+
+char *initramfs_cache_dir(struct strbuf *why)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/vmlaunch/initramfs", xdg);
+	if (home && home[0] == '/')
+		return xasprintf("%s/.cache/vmlaunch/initramfs", home);
+	sb_adds(why, "no cache directory: neither XDG_CACHE_HOME nor HOME is an absolute path");
+	return NULL;
+}
+
+/* NAME in directory DFD: made if missing, ours, not a symlink, nobody else may write. */
+static int own_dir(int dfd, const char *name, const char *path, struct strbuf *why)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST) {
+		sb_addf(why, "cannot create the cache directory %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		sb_addf(why, "the cache directory %s %s", path, errno == ELOOP || errno == ENOTDIR ?
+			"is a symbolic link or not a directory: not used" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		sb_addf(why, "the cache directory %s %s: not used", path, st.st_uid != geteuid() ?
+			"belongs to another user" : "is writable by others");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The cache directory, opened component by component below its parent. */
+static int open_cache(const char *dir, struct strbuf *why)
+{
+	char *parent = path_dirname(dir), *top = path_dirname(parent);
+	int tfd, vfd, ifd;
+
+	if (mkdir(top, 0700) < 0 && errno != EEXIST) {
+		sb_addf(why, "cannot create %s: %s", top, strerror(errno));
+		free(parent);
+		free(top);
+		return -1;
+	}
+	tfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	vfd = tfd < 0 ? -1 : own_dir(tfd, "vmlaunch", parent, why);
+	ifd = vfd < 0 ? -1 : own_dir(vfd, "initramfs", dir, why);
+	if (tfd < 0)
+		sb_addf(why, "cannot open %s: %s", top, strerror(errno));
+	if (tfd >= 0)
+		close(tfd);
+	if (vfd >= 0)
+		close(vfd);
+	free(parent);
+	free(top);
+	return ifd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* NAME in DFD: kept if it is ours already, else written to a temporary name and renamed. */
+static int store(int dfd, const char *name, const struct payload *pl, int *built,
+		 struct strbuf *why)
+{
+	struct strbuf archive = STRBUF_INIT;
+	struct stat st;
+	char tmp[128];
+	int fd, ret = -1;
+
+	*built = 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
+		return 0;
+	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		sb_addf(why, "cannot write the initramfs: %s", strerror(errno));
+		return -1;
+	}
+	initramfs_cpio(&archive, vmlaunch_init_start,
+		       (size_t)(vmlaunch_init_end - vmlaunch_init_start), &pl->names, pl->data,
+		       pl->len);
+	if (write_all(fd, archive.buf, archive.len) < 0 || close(fd) < 0) {
+		sb_addf(why, "cannot write the initramfs: %s", strerror(errno));
+		unlinkat(dfd, tmp, 0);
+	} else if (renameat(dfd, tmp, dfd, name) < 0) {
+		sb_addf(why, "cannot rename the initramfs into place: %s", strerror(errno));
+		unlinkat(dfd, tmp, 0);
+	} else {
+		*built = 1;
+		ret = 0;
+	}
+	sb_release(&archive);
+	return ret;
+}
+
+/* ---- validation's part ---- */
+
+static void say_modules(const struct vm_plan *p, const struct tree *t,
+			const struct payload *pl, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < pl->names.n; i++)
+		sb_addf(&sb, " %s", pl->names.v[i]);
+	diag_info(d, "modules: %s (from %s): the initramfs loads%s", p->modules_tree, t->index,
+		  sb.len ? sb.buf : " nothing");
+	sb_release(&sb);
+	for (i = 0; i < pl->builtin.n; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", pl->builtin.v[i]);
+	if (pl->builtin.n)
+		diag_info(d, "modules: built into the kernel: %s", sb.buf);
+	sb_release(&sb);
+}
+
+static int place(struct vm_plan *p, const struct payload *pl, int build,
+		 const struct origin *at, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	char hex[2 * SHA256_LEN + 1], *dir = initramfs_cache_dir(&why), *name;
+	int built = 0, dfd = -1, ret = 0;
+
+	payload_hash(pl, hex);
+	name = xasprintf("%s.cpio", hex);
+	if (dir && build && (dfd = open_cache(dir, &why)) >= 0)
+		ret = store(dfd, name, pl, &built, &why);
+	if (!dir || (build && (dfd < 0 || ret < 0))) {
+		diag_error(d, at, EXIT_OSERR, "modules: %s", why.buf);
+		ret = -1;
+	} else {
+		struct stat st;
+
+		plan_set(&p->initrd, xasprintf("%s/%s", dir, name));
+		if (!build)
+			built = stat(p->initrd, &st) < 0 ? -1 : 0;
+		diag_info(d, "initramfs: %s (%s)", p->initrd, built < 0 ? "not built yet: run, "
+			  "start, test and check build it" : built ? "built now" : "cached");
+	}
+	if (dfd >= 0)
+		close(dfd);
+	sb_release(&why);
+	free(name);
+	free(dir);
+	return ret;
+}
+
+int initramfs_setup(struct vm_plan *p, int build, const struct origin *at, struct diag *d)
+{
+	struct initramfs_need needs[16];
+	struct payload pl = { STRVEC_INIT, NULL, NULL, STRVEC_INIT };
+	struct strbuf why = STRBUF_INIT;
+	struct tree t = { NULL, MODDEP_INIT, NULL };
+	char *fstype = cmdline_param(p->cfg->append ? p->cfg->append : "", "rootfstype");
+	int ret = -1;
+	size_t i, n;
+
+	p->modules_tree = initramfs_find_tree(p->cfg->modules, p->kernel, p->kernel_version,
+					      &why);
+	if (!p->modules_tree) {
+		diag_error(d, at, EXIT_CONFIG, "modules: %s", why.buf);
+		goto out;
+	}
+	{
+		char *real = realpath(p->modules_tree, NULL);    /* messages name it plainly */
+
+		if (real)
+			plan_set(&p->modules_tree, real);
+	}
+	t.dir = p->modules_tree;
+	n = initramfs_needs(p, fstype, needs);
+	if (open_index(&t, &why) < 0 || collect(&t, needs, n, p->kernel_version, &pl, &why) < 0) {
+		diag_error(d, at, EXIT_CONFIG, "modules: %s", why.buf);
+		goto out;
+	}
+	for (i = 0; i < pl.names.n; i++)
+		strvec_push(&p->modules, pl.names.v[i]);
+	say_modules(p, &t, &pl, d);
+	ret = place(p, &pl, build, at, d);
+out:
+	payload_free(&pl);
+	moddep_free(&t.dep);
+	sb_release(&why);
+	free(fstype);
+	return ret;
+}

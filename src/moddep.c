@@ -1,0 +1,356 @@
+#include "moddep.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+char *moddep_name(const char *s)
+{
+	const char *base = strrchr(s, '/'), *dot;
+	char *name;
+	size_t i;
+
+	base = base ? base + 1 : s;
+	dot = strstr(base, ".ko");
+	name = xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
+	for (i = 0; name[i]; i++)
+		if (name[i] == '-')
+			name[i] = '_';
+	return name;
+}
+
+struct mod *moddep_find(const struct moddep *m, const char *name)
+{
+	char *n = moddep_name(name);
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].name, n) == 0) {
+			free(n);
+			return &m->v[i];
+		}
+	free(n);
+	return NULL;
+}
+
+int moddep_is_builtin(const struct moddep *m, const char *name)
+{
+	char *n = moddep_name(name);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < m->builtin.n && !found; i++)
+		found = strcmp(m->builtin.v[i], n) == 0;
+	free(n);
+	return found;
+}
+
+static struct mod *add_mod(struct moddep *m, const char *path, size_t len)
+{
+	char *p = xstrndup(path, len);
+	struct mod *mod = moddep_find(m, p);
+
+	if (mod) {      /* one entry per name: the kernel could load only one */
+		free(p);
+		return mod;
+	}
+	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+	mod = &m->v[m->n++];
+	memset(mod, 0, sizeof(*mod));
+	mod->path = p;
+	mod->name = moddep_name(p);
+	return mod;
+}
+
+/* The next line of BUF (without its newline) at *POS; 0 at the end. */
+static int next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *n)
+{
+	const char *nl;
+
+	if (*pos >= len)
+		return 0;
+	*line = buf + *pos;
+	nl = memchr(*line, '\n', len - *pos);
+	*n = nl ? (size_t)(nl - *line) : len - *pos;
+	*pos += *n + 1;
+	return 1;
+}
+
+static int bad_line(const char *line, size_t n, unsigned lineno, const char *what, char *why,
+		    size_t whylen)
+{
+	snprintf(why, whylen, "line %u: %s: '%.*s'", lineno, what, (int)(n > 60 ? 60 : n), line);
+	return -1;
+}
+
+/* A path as an index writes it: no NUL, no space, ends in .ko or .ko.EXT. */
+static int path_ok(const char *p, size_t n)
+{
+	const char *ko = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\0' || p[i] == ' ' || p[i] == '\t' || p[i] == '\r')
+			return 0;
+	for (i = 0; i + 3 <= n; i++)
+		if (memcmp(p + i, ".ko", 3) == 0)
+			ko = p + i;
+	return ko && ko > p && ko[-1] != '/';
+}
+
+int moddep_parse_dep(struct moddep *m, const char *buf, size_t len, char *why, size_t whylen)
+{
+	const char *line;
+	size_t pos = 0, n;
+	unsigned lineno = 0;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		const char *colon = memchr(line, ':', n), *p, *end = line + n;
+		struct mod *mod;
+
+		lineno++;
+		if (n == 0)
+			continue;
+		if (!colon || !path_ok(line, (size_t)(colon - line)))
+			return bad_line(line, n, lineno, "not \"PATH.ko: PATH.ko...\"", why, whylen);
+		mod = add_mod(m, line, (size_t)(colon - line));
+		strvec_clear(&mod->deps);
+		mod->deps_known = 1;
+		for (p = colon + 1; p < end;) {
+			const char *w;
+
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			for (w = p; p < end && *p != ' ' && *p != '\t'; p++)
+				;
+			if (p == w)
+				continue;
+			if (!path_ok(w, (size_t)(p - w)))
+				return bad_line(line, n, lineno, "a dependency that is not a module path",
+						why, whylen);
+			{
+				char *dp = xstrndup(w, (size_t)(p - w));
+
+				strvec_push_nodup(&mod->deps, moddep_name(dp));
+				free(dp);
+			}
+		}
+	}
+	return 0;
+}
+
+int moddep_parse_order(struct moddep *m, const char *buf, size_t len, char *why, size_t whylen)
+{
+	const char *line;
+	size_t pos = 0, n;
+	unsigned lineno = 0;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		lineno++;
+		if (n == 0)
+			continue;
+		if (!path_ok(line, n))
+			return bad_line(line, n, lineno, "not a module path", why, whylen);
+		add_mod(m, line, n);
+	}
+	return 0;
+}
+
+void moddep_parse_builtin(struct moddep *m, const char *buf, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		char *p;
+
+		if (n == 0 || memchr(line, '\0', n))
+			continue;
+		p = xstrndup(line, n);
+		strvec_push_nodup(&m->builtin, moddep_name(p));
+		free(p);
+	}
+}
+
+void moddep_free(struct moddep *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].name);
+		free(m->v[i].path);
+		strvec_clear(&m->v[i].deps);
+	}
+	free(m->v);
+	strvec_clear(&m->builtin);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- .modinfo of an ELF64 little-endian relocatable (x86-64 modules) ---- */
+
+static uint64_t le(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Section INDEX's offset and size, checked against the file. */
+static int section(const unsigned char *elf, size_t len, uint64_t shoff, unsigned shentsize,
+		   unsigned index, uint64_t *off, uint64_t *size)
+{
+	const unsigned char *sh = elf + shoff + (uint64_t)index * shentsize;
+
+	*off = le(sh + 24, 8);
+	*size = le(sh + 32, 8);
+	return *off <= len && *size <= len - *off ? 0 : -1;
+}
+
+static int find_modinfo(const unsigned char *elf, size_t len, uint64_t *off, uint64_t *size)
+{
+	uint64_t shoff, stroff, strsize;
+	unsigned shentsize, shnum, shstrndx, i;
+
+	if (len < 64 || memcmp(elf, "\177ELF", 4) != 0 || elf[4] != 2 || elf[5] != 1)
+		return -1;
+	shoff = le(elf + 40, 8);
+	shentsize = (unsigned)le(elf + 58, 2);
+	shnum = (unsigned)le(elf + 60, 2);
+	shstrndx = (unsigned)le(elf + 62, 2);
+	if (shentsize < 64 || shstrndx >= shnum || shoff > len ||
+	    (uint64_t)shnum * shentsize > len - shoff ||
+	    section(elf, len, shoff, shentsize, shstrndx, &stroff, &strsize) < 0)
+		return -1;
+	for (i = 0; i < shnum; i++) {
+		uint64_t name = le(elf + shoff + (uint64_t)i * shentsize, 4);
+
+		if (name < strsize && strsize - name >= sizeof(".modinfo") &&
+		    memcmp(elf + stroff + name, ".modinfo", sizeof(".modinfo")) == 0)
+			return section(elf, len, shoff, shentsize, i, off, size);
+	}
+	return -1;
+}
+
+static void split_names(struct strvec *deps, const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+		char *w;
+
+		while (j < n && v[j] != ',')
+			j++;
+		if (j > i) {
+			w = xstrndup(v + i, j - i);
+			strvec_push_nodup(deps, moddep_name(w));
+			free(w);
+		}
+		i = j + 1;
+	}
+}
+
+int modinfo_read(const unsigned char *elf, size_t len, struct strvec *deps, char *vermagic,
+		 size_t vlen, char *why, size_t whylen)
+{
+	uint64_t off, size, i = 0;
+	const char *info;
+
+	if (vlen)
+		vermagic[0] = '\0';
+	if (find_modinfo(elf, len, &off, &size) < 0) {
+		snprintf(why, whylen, "not a kernel module (no ELF .modinfo section)");
+		return -1;
+	}
+	info = (const char *)elf + off;
+	while (i < size) {
+		const char *s = info + i, *nul = memchr(s, '\0', (size_t)(size - i));
+		size_t n = nul ? (size_t)(nul - s) : (size_t)(size - i);
+
+		if (n > 8 && memcmp(s, "depends=", 8) == 0)
+			split_names(deps, s + 8, n - 8);
+		else if (n > 9 && memcmp(s, "vermagic=", 9) == 0 && vlen) {
+			size_t w = strcspn(s + 9, " ");
+
+			w = w < n - 9 ? w : n - 9;
+			snprintf(vermagic, vlen, "%.*s", (int)w, s + 9);
+		}
+		i += n + 1;
+	}
+	return 0;
+}
+
+/* ---- closure ---- */
+
+struct walk {
+	struct moddep *m;
+	moddep_loader load;
+	void *ctx;
+	size_t *order, *norder;
+	char *why;
+	size_t whylen;
+};
+
+static int visit(struct walk *w, const char *name, const char *needed_by, unsigned depth)
+{
+	struct mod *mod = moddep_find(w->m, name);
+	size_t i;
+
+	if (!mod) {
+		if (moddep_is_builtin(w->m, name))
+			return 0;
+		if (needed_by)
+			snprintf(w->why, w->whylen, "module %s (needed by %s) is neither in the tree "
+				 "nor built into the kernel", name, needed_by);
+		else
+			snprintf(w->why, w->whylen, "module %s is neither in the tree nor built into "
+				 "the kernel", name);
+		return -1;
+	}
+	if (mod->state)     /* done, or a cycle (depmod refuses those): once is enough */
+		return 0;
+	mod->state = 1;
+	if (!mod->deps_known) {
+		if (!w->load) {
+			snprintf(w->why, w->whylen, "module %s: its dependencies are unknown", mod->name);
+			return -1;
+		}
+		if (w->load(w->ctx, mod, w->why, w->whylen) < 0)
+			return -1;
+		mod->deps_known = 1;
+	}
+	if (depth > 64 && mod->deps.n) {
+		snprintf(w->why, w->whylen, "module %s: dependencies nested more than 64 deep",
+			 mod->name);
+		return -1;
+	}
+	for (i = 0; i < mod->deps.n; i++) {
+		/* The mod array does not move during a walk: nothing is added. */
+		if (visit(w, mod->deps.v[i], mod->name, depth + 1) < 0)
+			return -1;
+	}
+	mod->state = 2;
+	w->order[(*w->norder)++] = (size_t)(mod - w->m->v);
+	return 0;
+}
+
+int moddep_closure(struct moddep *m, const char *const *wanted, size_t nwanted,
+		   moddep_loader load, void *ctx, size_t *order, size_t *norder, char *why,
+		   size_t whylen)
+{
+	struct walk w = { m, load, ctx, order, norder, why, whylen };
+	size_t i;
+
+	*norder = 0;
+	for (i = 0; i < m->n; i++)
+		m->v[i].state = 0;
+	for (i = 0; i < nwanted; i++)
+		if (visit(&w, wanted[i], NULL, 0) < 0)
+			return -1;
+	return 0;
+}
