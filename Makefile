@@ -103,11 +103,12 @@ include images/images.mk
 # Boot the default VM with its console in this terminal (Ctrl-a x leaves).
 # RUN_OPTS adds vmlaunch options, e.g. RUN_OPTS='-o snapshot=yes -o memory=1G'.
 RUN_OPTS ?=
-# scripts/deps comes first: a fresh machine has no compiler yet.
+# scripts/deps comes first: a fresh machine has no compiler yet.  Only the
+# default VM's files are made: Debian's kernel is fetched, not compiled.
 run:
 	scripts/deps run
-	$(MAKE) vmlaunch images
-	./vmlaunch -o accel=auto $(RUN_OPTS) images/busybox.conf
+	$(MAKE) vmlaunch images-default
+	./vmlaunch -o accel=auto $(RUN_OPTS) images/default.conf
 
 check:
 	scripts/deps check

@@ -1,6 +1,8 @@
 # images/images.mk — the default VM's images, included by the top Makefile.
 #
 #   make images        build images/out/{bzImage,vmlinux,rootfs.ext4,unikernel.elf}
+#                      and link images/out/debian-kernel (Debian's kernel)
+#   make images-default  only what images/default.conf (make run) needs
 #   make images-clean  remove images/out (the kernel build cache, outside the
 #                      repo in ~/.cache/vmlaunch, is kept)
 #
@@ -25,7 +27,7 @@ IMAGES_BUSYBOX    := $(wildcard /bin/busybox)
 IMAGES_LINUX_SRC  := $(wildcard /usr/src/linux-source-6.1.tar.xz)
 # scripts/deps under a lock: with make -j both recipes may want to install.
 IMAGES_DEPS = @mkdir -p $(IMAGES_OUT) && \
-	flock $(IMAGES_OUT)/.deps.lock $(IMAGES_SCRIPTS)/deps images
+	flock $(IMAGES_OUT)/.deps.lock $(IMAGES_SCRIPTS)/deps
 
 # The unikernel (images/unikernel/, booted by images/unikernel.conf): a 32-bit
 # multiboot ELF, since QEMU's -kernel loads multiboot only from a 32-bit image.
@@ -41,18 +43,33 @@ IMAGES_UK_CFLAGS := -std=c11 -m32 -O2 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only \
 	$(WARNINGS)
 
-.PHONY: images images-clean
+# The default VM (images/default.conf) boots Debian's packaged kernel with the
+# modules it needs (vmlaunch builds their initramfs): fetched once with
+# apt-get download + dpkg -x into the cache, keyed by the package's version,
+# and linked as images/out/debian-kernel.  No kernel compile for `make run`.
+IMAGES_DEBK    := $(IMAGES_OUT)/debian-kernel
 
-images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK)
+.PHONY: images images-default images-clean $(IMAGES_DEBK)
+
+images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK) $(IMAGES_DEBK)
+
+# What `make run` needs: the default VM's files only.
+images-default: $(IMAGES_ROOTFS) $(IMAGES_DEBK)
+
+# Phony, so the script decides: it does nothing when the cached kernel is the
+# one apt offers.
+$(IMAGES_DEBK):
+	@mkdir -p $(IMAGES_OUT)
+	$(IMAGES_SCRIPTS)/debian-kernel $@
 
 $(IMAGES_KERNEL) &: $(IMAGES_DIR)/kernel.fragment $(IMAGES_SCRIPTS)/build-kernel \
 		$(IMAGES_LINUX_SRC)
-	$(IMAGES_DEPS)
+	$(IMAGES_DEPS) kernel
 	$(IMAGES_SCRIPTS)/build-kernel $(IMAGES_OUT)
 
 $(IMAGES_ROOTFS): $(IMAGES_SCRIPTS)/build-rootfs $(IMAGES_ROOTFS_SRC) \
 		$(wildcard $(IMAGES_DIR)/netperf/*.c) $(IMAGES_BUSYBOX)
-	$(IMAGES_DEPS)
+	$(IMAGES_DEPS) rootfs
 	$(IMAGES_SCRIPTS)/build-rootfs $@
 
 $(IMAGES_UK): $(IMAGES_UK_SRC)/linker.ld $(IMAGES_UK_OBJS)
