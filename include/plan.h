@@ -70,6 +70,7 @@ struct vm_plan {
 	int serial_wait;        /* QEMU waits for the console before the guest starts */
 	char *qmp_path;         /* started and supervised VMs: the QMP control socket */
 	int no_reboot;          /* a guest's reboot ends QEMU (vmlaunch test) */
+	char *incoming;         /* --restore: QEMU's -incoming ("fd:N"), or NULL */
 };
 
 /* The plan as the config says, before any look at the host. */

@@ -59,6 +59,7 @@ static const struct own_command {
 	{ "list", vmctl_list },
 	{ "status", vmctl_status },
 	{ "exec", vmctl_exec },
+	{ "save", vmctl_save },
 	{ "stop", vmctl_stop },
 };
 

@@ -111,5 +111,6 @@ void plan_free(struct vm_plan *p)
 	free(p->serial_path);
 	free(p->serial_log);
 	free(p->qmp_path);
+	free(p->incoming);
 	memset(p, 0, sizeof(*p));
 }
