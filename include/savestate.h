@@ -91,13 +91,14 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d);
  * snapshot disk, a private copy of its saved overlay (an unlinked file in
  * TMPDIR, so each restore is independent) and the migration stream on a
  * descriptor of its own, as QEMU's -incoming.  The descriptors (not
- * close-on-exec, for QEMU) are added to FDS when not NULL.  0, or -1 after
- * reporting.
+ * close-on-exec, for QEMU) are added to FDS when not NULL.  savestate_check:
+ * 0, or -1 after reporting.  savestate_restore_plan: 0, or -1 with the
+ * reason in WHY (status 71).
  */
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
 		    struct diag *d);
 int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct diag *d);
+			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why);
 
 /*
  * What a restore loads: CONFIG when one is given (with the command's -o

@@ -172,7 +172,13 @@ void savestate_describe(const struct vm_plan *p, struct strvec *out)
 	s = kernel_cmdline(p);
 	strvec_pushf(out, "append=%s", s);
 	free(s);
-	if (devices_build(p, &devs, &why) == 0) {
+	/* vmlaunch test gives the console its socket only when the run starts. */
+	static char later[] = "(the run's socket)";
+	struct vm_plan q = *p;
+
+	if (q.serial == SERIAL_SOCKET && !q.serial_path)
+		q.serial_path = later;
+	if (devices_build(&q, &devs, &why) == 0) {
 		for (i = 0; i < devs.n; i++) {
 			s = device_line(&devs.v[i]);
 			if (s)
@@ -604,14 +610,13 @@ static int keep(int fd, int *fds, size_t *nfds)
 }
 
 int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct diag *d)
+			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why)
 {
 	int state = open(file, O_RDONLY | O_NOCTTY), fd;
 	size_t i, k;
 
 	if (state < 0 || lseek(state, (off_t)m->stream_offset, SEEK_SET) < 0) {
-		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot read the saved state: %s", file,
-			   strerror(errno));
+		sb_addf(why, "%s: cannot read the saved state: %s", file, strerror(errno));
 		if (state >= 0)
 			close(state);
 		return -1;
@@ -626,14 +631,14 @@ int savestate_restore_plan(const struct savestate_meta *m, const char *file, str
 		if (!disk->snapshot)
 			continue;
 		if (k == m->ndisks) {
-			diag_error(d, NULL, EXIT_NOINPUT, "%s: it holds no contents for the snapshot "
-				   "disk %s", file, disk->id);
+			sb_addf(why, "%s: it holds no contents for the snapshot disk %s", file,
+				disk->id);
 			return -1;
 		}
 		fd = keep(disk_copy(state, &m->disks[k], tmpdir), fds, nfds);
 		if (fd < 0) {
-			diag_error(d, NULL, EXIT_OSERR, "%s: cannot copy the saved disk %s into %s: %s",
-				   file, disk->id, tmpdir, strerror(errno));
+			sb_addf(why, "%s: cannot copy the saved disk %s into %s: %s", file,
+				disk->id, tmpdir, strerror(errno));
 			return -1;
 		}
 		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));

@@ -736,10 +736,13 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
-	} else if (start_plan(&plan, &vm, &log_fd, d) < 0 ||
-		   (o.restore && savestate_restore_plan(&meta, o.restore, &plan, tmp_dir(), NULL,
-							NULL, d) < 0) ||
-		   prepare_overlays(&plan, d) < 0) {
+	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
+		status = d->status;
+	} else if (o.restore && savestate_restore_plan(&meta, o.restore, &plan, tmp_dir(), NULL,
+						       NULL, &why) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
+		status = EXIT_OSERR;
+	} else if (prepare_overlays(&plan, d) < 0) {
 		status = d->status;
 	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
 		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov))) < 0) {
