@@ -1831,8 +1831,8 @@ int vmctl_save(int argc, char **argv, const char *cwd, const struct host_env *en
 		int st;
 		char *how = how_ended(&vm, &st);
 
-		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s is not running (it %s)", name,
-			   vmdir_alive(&vm) ? "is starting" : how);
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s is not running (%s%s)", name,
+			   vmdir_alive(&vm) ? "it is starting" : "QEMU ", vmdir_alive(&vm) ? "" : how);
 		free(how);
 		status = EXIT_UNAVAILABLE;
 	}
