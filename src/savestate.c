@@ -362,6 +362,23 @@ static int get_disks(const struct json *arr, struct savestate_meta *m)
 	return 0;
 }
 
+/* Each line "key=value", no key twice: what the comparison can pair up. */
+static int plan_ok(const struct strvec *plan)
+{
+	size_t i, j;
+
+	for (i = 0; i < plan->n; i++) {
+		size_t k = key_len(plan->v[i]);
+
+		if (!k || !plan->v[i][k])
+			return -1;
+		for (j = 0; j < i; j++)
+			if (key_len(plan->v[j]) == k && strncmp(plan->v[i], plan->v[j], k) == 0)
+				return -1;
+	}
+	return 0;
+}
+
 static int from_json(const struct json *root, struct savestate_meta *m)
 {
 	const struct json *stream = json_get(root, "stream");
@@ -371,7 +388,7 @@ static int from_json(const struct json *root, struct savestate_meta *m)
 
 	if (json_int(json_get(root, "vmlaunch_state"), &format) < 0 || format != 1 || !config ||
 	    get_strings(json_get(root, "overrides"), &m->overrides) < 0 ||
-	    get_strings(json_get(root, "plan"), &m->plan) < 0 ||
+	    get_strings(json_get(root, "plan"), &m->plan) < 0 || plan_ok(&m->plan) < 0 ||
 	    get_u64(stream, "offset", &m->stream_offset) < 0 ||
 	    get_u64(stream, "size", &m->stream_size) < 0 ||
 	    get_disks(json_get(root, "disks"), m) < 0)

@@ -8,7 +8,7 @@ int main(void)
 	const struct unit_case *tables[] = { config_cases, imagefmt_cases, argv_cases, misc_cases,
 					      conscan_cases, serial_cases, console_cases,
 					      spawn_cases, junit_cases, devices_cases,
-					      json_cases, qmp_cases, libvirt_cases };
+					      json_cases, qmp_cases, libvirt_cases, savestate_cases };
 	int passed = 0, failed = 0;
 	size_t t;
 

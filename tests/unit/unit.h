@@ -31,6 +31,7 @@ struct unit_case {
 
 extern const struct unit_case config_cases[], imagefmt_cases[], argv_cases[], misc_cases[],
 	conscan_cases[], console_cases[], spawn_cases[], junit_cases[], devices_cases[];
-extern const struct unit_case serial_cases[], json_cases[], qmp_cases[], libvirt_cases[];
+extern const struct unit_case serial_cases[], json_cases[], qmp_cases[], libvirt_cases[],
+	savestate_cases[];
 
 #endif
