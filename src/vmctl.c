@@ -1615,6 +1615,13 @@ static int save_state(struct save_job *j, int *running, struct diag *d)
 		goto out;
 	}
 	*running = strcmp(st, "running") == 0;
+	if (strcmp(st, "postmigrate") == 0) {
+		/* An earlier save was killed after its migration: the guest's state before it. */
+		char *was = vmdir_read(j->vm, "saving");
+
+		*running = was && strncmp(was, "running", 7) == 0;
+		free(was);
+	}
 	q = json_get(ver, "qemu");
 	json_int(json_get(q, "major"), &a);
 	json_int(json_get(q, "minor"), &b);
@@ -1793,12 +1800,16 @@ static int save_run(struct save_job *j, int stop, struct diag *d)
 		sb_release(&why);
 		return EXIT_OSERR;
 	}
+	/* Kept until the guest goes on: a save killed meanwhile leaves it paused, the next one resumes it. */
+	vmdir_write(j->vm, "saving", running ? "running\n" : "paused\n");
 	r = save_stream(j, d);
 	if (r == 0)
 		r = save_disks(j, d);
 	/* The guest was stopped by the migration; it goes on now, unless told otherwise. */
 	if (running && !stop && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0)
 		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
+	else if (!stop)
+		vmdir_write(j->vm, "saving", "done\n");
 	sb_release(&why);
 	if (r == 0)
 		r = save_header(j, d);
