@@ -16,6 +16,7 @@ struct cli {
 	int json;                 /* --json: check and doctor */
 	const struct own_command *own;  /* console, test: they parse their own options */
 	const char *format;             /* export --format, or NULL */
+	const char *restore;            /* run --restore FILE, or NULL */
 	int rest_argc;                  /* their arguments, from the command word on */
 	char **rest_argv;
 };

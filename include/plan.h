@@ -73,6 +73,7 @@ struct vm_plan {
 	char *kernel_version;   /* a bzImage's release ("6.1.0-57-amd64"), or NULL */
 	char *modules_tree;     /* modules = : the lib/modules/VERSION directory used */
 	struct strvec modules;  /* what vmlaunch's initramfs loads, dependencies first */
+	char *incoming;         /* --restore: QEMU's -incoming ("fd:N"), or NULL */
 };
 
 /* The plan as the config says, before any look at the host. */

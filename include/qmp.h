@@ -61,6 +61,13 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, struct jso
 		struct strbuf *why, int timeout_ms);
 
 /*
+ * qmp_execute, with descriptor FD passed along with the command's bytes
+ * (SCM_RIGHTS), as QEMU's getfd and add-fd take one.
+ */
+int qmp_execute_fd(struct qmp *q, const char *command, const char *args, int fd,
+		   struct json **result, struct strbuf *why, int timeout_ms);
+
+/*
  * The next event named NAME (any event if NAME is NULL): from the queue
  * first, else read until it comes.  QMP_OK: *EVENT (when EVENT is not NULL;
  * the caller frees it) is the whole message ({"event", "data", "timestamp"}).

@@ -21,6 +21,9 @@ int vmctl_status(int argc, char **argv, const char *cwd, const struct host_env *
 		 struct diag *d);
 int vmctl_stop(int argc, char **argv, const char *cwd, const struct host_env *env,
 	       struct diag *d);
+/* vmlaunch save [--stop] [--timeout S] NAME FILE: the VM's whole state into FILE. */
+int vmctl_save(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d);
 int vmctl_exec(int argc, char **argv, const char *cwd, const struct host_env *env,
 	       struct diag *d);
 

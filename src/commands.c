@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "devices.h"
@@ -15,6 +16,7 @@
 #include "prepare.h"
 #include "qemu_argv.h"
 #include "safefile.h"
+#include "savestate.h"
 #include "strbuf.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -44,15 +46,51 @@ static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *
 	return EXIT_INTERNAL;
 }
 
+/* run --restore: the state file read and its config loaded and checked, or a status. */
+static int load_restore(const struct cli *cli, struct savestate_meta *m, struct vm_config *cfg,
+			struct vm_plan *plan)
+{
+	struct cli rc = *cli;
+	const char *config = cli->nconfigs ? cli->configs[0] : NULL;
+	int fd = savestate_open(cli->restore, m, cli->d), status;
+
+	memset(plan, 0, sizeof(*plan));
+	memset(cfg, 0, sizeof(*cfg));
+	if (fd < 0)
+		return cli->d->status;
+	close(fd);
+	memset(&rc.overrides, 0, sizeof(rc.overrides));
+	savestate_config(m, config, &cli->overrides, &config, &rc.overrides);
+	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);
+	if (status == EXIT_OK && savestate_check(m, cli->restore, plan, cli->d) < 0)
+		status = cli->d->status;
+	strvec_clear(&rc.overrides);
+	return status;
+}
+
 int cmd_run(const struct cli *cli)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
+	struct savestate_meta meta;
 	struct vm_config cfg;
 	struct vm_plan plan;
-	int status = load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
+	const char *tmpdir = getenv("TMPDIR");
+	struct strbuf why = STRBUF_INIT;
+	int status;
 
+	memset(&meta, 0, sizeof(meta));
+	status = cli->restore ? load_restore(cli, &meta, &cfg, &plan) :
+				load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 	if (status == EXIT_OK && prepare_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
+	if (status == EXIT_OK && cli->restore &&
+	    savestate_restore_plan(&meta, cli->restore, &plan, tmpdir && *tmpdir ? tmpdir : "/tmp",
+				   NULL, NULL, &why) < 0) {
+		diag_error(cli->d, NULL, EXIT_OSERR, "%s", why.buf);
+		status = EXIT_OSERR;
+	}
+	sb_release(&why);
+	savestate_meta_free(&meta);
 	if (status == EXIT_OK && prepare_overlays(&plan, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {

@@ -30,6 +30,7 @@ static const struct command {
 	const char *usage;
 } commands[] = {
 	{ "run", cmd_run, 1, 1, 0, "run [-o KEY=VALUE]... CONFIG      boot the VM: exec QEMU" },
+	/* run --restore FILE [CONFIG]: CONFIG may be left to the state file. */
 	{ "check", cmd_check, 1, INT_MAX, 1,
 	  "check [--json] [-o KEY=VALUE]... CONFIG...\n"
 	  "                                 parse and validate" },
@@ -59,6 +60,7 @@ static const struct own_command {
 	{ "list", vmctl_list },
 	{ "status", vmctl_status },
 	{ "exec", vmctl_exec },
+	{ "save", vmctl_save },
 	{ "stop", vmctl_stop },
 };
 
@@ -77,6 +79,10 @@ static void usage(FILE *out)
 	      "                                 boot smoke test, see below\n"
 	      "       vmlaunch start [--wait] [--timeout S] [-o KEY=VALUE]... CONFIG\n"
 	      "                                 start the VM in the background; prints its NAME\n"
+	      "       vmlaunch save [--stop] [--timeout S] NAME FILE\n"
+	      "                                 the started VM's whole state into FILE\n"
+	      "       vmlaunch run|start|test --restore FILE [-o KEY=VALUE]... [CONFIG]\n"
+	      "                                 go on from a saved state: no boot\n"
 	      "       vmlaunch list [--json] | status [--json] NAME\n"
 	      "                                 the started VMs, as QEMU reports them\n"
 	      "       vmlaunch exec [--timeout S] NAME -- COMMAND...\n"
@@ -219,6 +225,10 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 				cli->format = a[8] ? a + 9 : argv[++i];
 				if (!cli->format)
 					return usage_error("option --format needs a FORMAT");
+			} else if (strcmp(a, "--restore") == 0) {
+				cli->restore = argv[++i];
+				if (!cli->restore)
+					return usage_error("option --restore needs a state FILE");
 			} else if (strncmp(a, "-o", 2) == 0) {
 				const char *kv = a[2] ? a + 2 : argv[++i];
 
@@ -263,7 +273,10 @@ static int parse_args(int argc, char **argv, struct cli *cli, const struct comma
 		return usage_error("%s: unknown option '--json'", (*cmd)->name);
 	if (cli->format && (*cmd)->fn != cmd_export)
 		return usage_error("--format is an option of export, not of %s", (*cmd)->name);
-	if (cli->nconfigs < (*cmd)->min_configs)
+	if (cli->restore && (*cmd)->fn != cmd_run)
+		return usage_error("--restore is an option of run, start and test, not of %s",
+				   (*cmd)->name);
+	if (cli->nconfigs < (*cmd)->min_configs && !cli->restore)
 		return usage_error("%s: missing CONFIG", (*cmd)->name);
 	if (cli->nconfigs > (*cmd)->max_configs)
 		return usage_error("%s: too many arguments", (*cmd)->name);

@@ -114,5 +114,6 @@ void plan_free(struct vm_plan *p)
 	free(p->kernel_version);
 	free(p->modules_tree);
 	strvec_clear(&p->modules);
+	free(p->incoming);
 	memset(p, 0, sizeof(*p));
 }

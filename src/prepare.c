@@ -26,7 +26,7 @@ int prepare_overlays(struct vm_plan *plan, struct diag *d)
 	for (i = 0; i < plan->ndisks; i++) {
 		struct plan_disk *disk = &plan->disks[i];
 
-		if (!disk->snapshot)
+		if (!disk->snapshot || disk->overlay)   /* a restore's copy is made already */
 			continue;
 		fd = overlay_create_for(tmpdir, disk->path, disk->size, &why);
 		if (fd < 0) {

@@ -453,6 +453,11 @@ int qemu_cmd_build(const struct vm_plan *p, struct qemu_cmd *cmd)
 		push2(cmd, "-append", cmdline);
 	}
 	free(cmdline);
+	if (p->incoming) {
+		/* A saved state: the guest goes on from it, no boot. */
+		new_line(cmd);
+		push2(cmd, "-incoming", p->incoming);
+	}
 	return 0;
 }
 

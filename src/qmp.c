@@ -11,7 +11,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,15 +175,46 @@ static int next_message(struct qmp *q, long long deadline, struct json **msg,
 	}
 }
 
-static int send_all(struct qmp *q, const char *buf, size_t len, long long deadline,
-		    struct strbuf *why)
+/* Send LEN bytes; PASS_FD (>= 0) goes with the first ones, as SCM_RIGHTS. */
+static ssize_t send_some(struct qmp *q, const char *buf, size_t len, int *pass_fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (*pass_fd < 0)
+		return send(q->fd, buf, len, MSG_NOSIGNAL);
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), pass_fd, sizeof(int));
+	n = sendmsg(q->fd, &msg, MSG_NOSIGNAL);
+	if (n > 0)
+		*pass_fd = -1;
+	return n;
+}
+
+static int send_all(struct qmp *q, const char *buf, size_t len, int pass_fd,
+		    long long deadline, struct strbuf *why)
 {
 	size_t done = 0;
 	ssize_t n;
 	int ready;
 
 	while (done < len) {
-		n = send(q->fd, buf + done, len - done, MSG_NOSIGNAL);
+		n = send_some(q, buf + done, len - done, &pass_fd);
 		if (n > 0) {
 			done += (size_t)n;
 			continue;
@@ -351,8 +384,8 @@ static int await_reply(struct qmp *q, const char *command, long long id, long lo
 	}
 }
 
-int qmp_execute(struct qmp *q, const char *command, const char *args, struct json **result,
-		struct strbuf *why, int timeout_ms)
+static int execute(struct qmp *q, const char *command, const char *args, int pass_fd,
+		   struct json **result, struct strbuf *why, int timeout_ms)
 {
 	long long deadline = deadline_in(timeout_ms), id = q->next_id;
 	struct strbuf req = STRBUF_INIT;
@@ -367,7 +400,7 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, struct jso
 	if (status != QMP_OK)
 		return status;
 	q->next_id++;
-	status = send_all(q, req.buf, req.len, deadline, why);
+	status = send_all(q, req.buf, req.len, pass_fd, deadline, why);
 	sb_release(&req);
 	if (status == QMP_TIMEOUT)
 		sb_addf(why, "QMP: QEMU did not take the command %s within %d ms", command,
@@ -377,6 +410,18 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, struct jso
 	if (status != QMP_OK)
 		return status;
 	return await_reply(q, command, id, deadline, result, why, timeout_ms);
+}
+
+int qmp_execute(struct qmp *q, const char *command, const char *args, struct json **result,
+		struct strbuf *why, int timeout_ms)
+{
+	return execute(q, command, args, -1, result, why, timeout_ms);
+}
+
+int qmp_execute_fd(struct qmp *q, const char *command, const char *args, int fd,
+		   struct json **result, struct strbuf *why, int timeout_ms)
+{
+	return execute(q, command, args, fd, result, why, timeout_ms);
 }
 
 int qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, struct json **event,

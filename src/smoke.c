@@ -36,6 +36,7 @@
 #include "overlay.h"
 #include "plan.h"
 #include "qemu_argv.h"
+#include "savestate.h"
 #include "strbuf.h"
 #include "supervise.h"
 #include "usock.h"
@@ -70,6 +71,8 @@ struct options {
 	struct strvec overrides;
 	char **configs;
 	int nconfigs;
+	const char *restore;       /* --restore FILE: every run goes on from it */
+	struct savestate_meta meta;
 };
 
 enum outcome { OUT_NONE, OUT_PASS, OUT_FAIL, OUT_TIMEOUT };
@@ -96,6 +99,7 @@ struct run {
 	enum outcome outcome;
 	char *reason;
 	int running;
+	int kick;                 /* --restore: a newline once connected, for a prompt */
 	int setup_failed;         /* its directory, overlay or log could not be made */
 };
 
@@ -177,6 +181,8 @@ static int value_option(struct options *o, const char *a, const char *v, int *se
 		o->junit = v;
 	} else if (strcmp(a, "-o") == 0) {
 		strvec_push(&o->overrides, v);
+	} else if (strcmp(a, "--restore") == 0) {
+		o->restore = v;
 	} else {
 		return 0;
 	}
@@ -186,7 +192,7 @@ static int value_option(struct options *o, const char *a, const char *v, int *se
 /* Returns 0 or the exit status for a usage error. */
 static int parse_options(int argc, char **argv, struct options *o, struct diag *d)
 {
-	const char *ready = DEFAULT_READY;
+	const char *ready = NULL;
 	int i, sends = 0, options_done = 0, r;
 
 	memset(o, 0, sizeof(*o));
@@ -221,11 +227,12 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 			return usage_error(d, "unknown option '%s'", a);
 		}
 	}
-	if (o->nconfigs == 0)
+	if (o->nconfigs == 0 && !o->restore)
 		return usage_error(d, "missing CONFIG");
 	if (o->exit_status && !sends)
 		return usage_error(d, "--exit-status needs a --send whose status to report");
-	o->steps[0].text = ready;
+	/* A restored guest does not boot: its first line (the prompt vmlaunch asks for) will do. */
+	o->steps[0].text = ready ? ready : o->restore ? "" : DEFAULT_READY;
 	if (o->exit_status)
 		add_step(o, SCAN_EXPECT, EXIT_MARKER)->captures_status = 1;
 	return 0;
@@ -301,6 +308,7 @@ static void free_options(struct options *o)
 	free(o->configs);
 	strvec_clear(&o->wires);
 	strvec_clear(&o->overrides);
+	savestate_meta_free(&o->meta);
 }
 
 /* ---- one run ---- */
@@ -342,6 +350,8 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 		return d->status;
 	}
 	if (config_validate(&r->cfg, VALIDATE_TEST, env, d, &r->plan))
+		return d->status;
+	if (o->restore && savestate_check(&o->meta, o->restore, &r->plan, d) < 0)
 		return d->status;
 	return 0;
 }
@@ -494,17 +504,26 @@ static int keep_fd(struct run *r, int fd)
 }
 
 /* The snapshot overlays, in the run's directory; -1 with the reason set. */
-static int make_overlays(struct run *r, const struct where *w)
+static int make_overlays(struct run *r, const struct options *o, const struct where *w)
 {
 	char *at = xasprintf("/proc/self/fd/%d", r->dirfd);
+	struct strbuf err = STRBUF_INIT;
 	const char *why;
 	size_t i;
+
+	if (o->restore && savestate_restore_plan(&o->meta, o->restore, &r->plan, at, r->fds,
+						 &r->nfds, &err) < 0) {
+		set_outcome(r, OUT_FAIL, "%s", err.buf);
+		sb_release(&err);
+		free(at);
+		return -1;
+	}
 
 	for (i = 0; i < r->plan.ndisks; i++) {
 		struct plan_disk *disk = &r->plan.disks[i];
 		int fd;
 
-		if (!disk->snapshot)
+		if (!disk->snapshot || disk->overlay)   /* a restore's copy is made already */
 			continue;
 		fd = keep_fd(r, overlay_create_for(at, disk->path, disk->size, &why));
 		if (fd < 0) {
@@ -520,7 +539,8 @@ static int make_overlays(struct run *r, const struct where *w)
 }
 
 /* The run's directory, console and overlays; -1 with the reason set. */
-static int setup(struct run *r, const struct where *w, int *qemu_log, int want_log)
+static int setup(struct run *r, const struct options *o, const struct where *w, int *qemu_log,
+		 int want_log)
 {
 	struct vm_plan *p = &r->plan;
 	int serial_log;
@@ -544,7 +564,7 @@ static int setup(struct run *r, const struct where *w, int *qemu_log, int want_l
 	p->serial_wait = 1;
 	plan_set(&p->qmp_path, xasprintf("%s/qmp.sock", r->dir));
 	p->no_reboot = 1;
-	return make_overlays(r, w);
+	return make_overlays(r, o, w);
 }
 
 /* Non-blocking: a guest that stops reading its input cannot stop the loop. */
@@ -555,6 +575,7 @@ static void try_connect(struct run *r)
 	if (fd >= 0)
 		r->fd = fd;
 }
+
 
 /* Type what is queued, as far as the console takes it now. */
 static void flush_console(struct run *r)
@@ -583,6 +604,22 @@ static void send_bytes(void *ctx, const char *p, size_t n)
 	flush_console(r);
 }
 
+/*
+ * --restore: once QEMU has loaded the state (what the UART receives before
+ * is overwritten by the saved UART), a newline, so the guest's shell
+ * prints a prompt and the steps start.
+ */
+static void kick_restored(struct run *r)
+{
+	char state[32];
+
+	if (qmp_run_state(r->plan.qmp_path, state, sizeof(state), 200) < 0 ||
+	    strcmp(state, "inmigrate") == 0)
+		return;
+	r->kick = 0;
+	send_bytes(r, "\n", 1);
+}
+
 static int start(struct run *r, const struct options *o, const struct where *w)
 {
 	struct qemu_cmd cmd = QEMU_CMD_INIT;
@@ -592,7 +629,8 @@ static int start(struct run *r, const struct options *o, const struct where *w)
 	r->start = now_seconds();   /* also for the report of a failed start */
 	r->next_disk_check = r->start + 1;
 	conscan_init(&r->scan, &o->rules, send_bytes, r);
-	if (setup(r, w, &qemu_log, o->transcript != NULL) < 0) {
+	r->kick = o->restore != NULL;
+	if (setup(r, o, w, &qemu_log, o->transcript != NULL) < 0) {
 		r->setup_failed = 1;
 		goto out;
 	}
@@ -858,6 +896,8 @@ static int service(struct run *r, short revents, double now, const struct option
 {
 	if (r->fd == -1)
 		try_connect(r);
+	if (r->fd >= 0 && r->kick)
+		kick_restored(r);
 	if (r->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
 		read_console(r);
 	if (r->fd >= 0 && (revents & POLLOUT))
@@ -905,8 +945,8 @@ static int poll_setup(struct jobs *j, int sigfd)
 		j->pfd[i + 1].fd = r->fd >= 0 ? r->fd : -1;
 		j->pfd[i + 1].events = r->outq.len ? POLLIN | POLLOUT : POLLIN;
 		j->pfd[i + 1].revents = 0;
-		if (r->fd == -1)
-			timeout = 20;   /* waiting for QEMU's socket */
+		if (r->fd == -1 || r->kick)
+			timeout = 20;   /* waiting for QEMU's socket, or its restore */
 	}
 	return timeout;
 }
@@ -1145,6 +1185,25 @@ static int final_status(const struct run *runs, int n, struct diag *d)
 	return setup ? EXIT_OSERR : failed ? 1 : timed_out_runs ? 124 : d->status;
 }
 
+/* --restore: the state file read; without CONFIG, its config and -o. */
+static int restore_options(struct options *o, struct diag *d)
+{
+	struct strvec ov = STRVEC_INIT;
+	const char *config;
+	int fd = savestate_open(o->restore, &o->meta, d);
+
+	if (fd < 0)
+		return d->status;
+	close(fd);
+	if (o->nconfigs)
+		return 0;
+	savestate_config(&o->meta, NULL, &o->overrides, &config, &ov);
+	strvec_clear(&o->overrides);
+	o->overrides = ov;
+	o->configs[o->nconfigs++] = o->meta.config;
+	return 0;
+}
+
 int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *env,
 	       struct diag *d)
 {
@@ -1155,6 +1214,8 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 	int status, i, sigfd = -1;
 
 	status = parse_options(argc, argv, &o, d);
+	if (status == 0 && o.restore)
+		status = restore_options(&o, d);
 	if (status == 0)
 		status = compile_patterns(&o, d);
 	if (status || open_tmpdir(&w, d) < 0) {

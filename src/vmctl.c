@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "prepare.h"
 #include "qemu_argv.h"
 #include "qmp.h"
+#include "savestate.h"
 #include "spawn.h"
 #include "strbuf.h"
 #include "supervise.h"
@@ -232,6 +234,7 @@ static int console_attached(const struct vmdir *vm)
 struct start_opts {
 	struct strvec overrides;
 	const char *config;
+	const char *restore;       /* --restore FILE */
 	int wait;
 	unsigned timeout;          /* --wait: seconds for the boot marker */
 };
@@ -247,6 +250,10 @@ static int start_options(int argc, char **argv, struct start_opts *o, struct dia
 
 		if (strcmp(a, "--wait") == 0) {
 			o->wait = 1;
+		} else if (strcmp(a, "--restore") == 0) {
+			if (i + 1 >= argc)
+				return usage_error(d, "start", "--restore needs a state FILE");
+			o->restore = argv[++i];
 		} else if (strcmp(a, "--timeout") == 0) {
 			if (i + 1 >= argc || parse_seconds(argv[++i], &o->timeout) < 0)
 				return usage_error(d, "start", "--timeout needs a number of seconds "
@@ -263,7 +270,7 @@ static int start_options(int argc, char **argv, struct start_opts *o, struct dia
 			o->config = a;
 		}
 	}
-	if (!o->config)
+	if (!o->config && !o->restore)
 		return usage_error(d, "start", "missing CONFIG");
 	return 0;
 }
@@ -551,6 +558,57 @@ static int wait_ready(struct vmdir *vm, const char *log, unsigned timeout, int s
 	return status;
 }
 
+/*
+ * start --restore: until QEMU has read the whole migration stream (its run
+ * state leaves "inmigrate").  0; 124 at the timeout; 128+N on a signal;
+ * 69 when QEMU ended (a stream it could not load).
+ */
+static int wait_restored(struct vmdir *vm, const char *file, unsigned timeout, int sigfd,
+			 struct diag *d)
+{
+	double until = now_seconds() + timeout;
+	int sig;
+
+	for (;;) {
+		char *state;
+
+		if (sigfd >= 0 && (sig = signals_read(sigfd)) != 0 && sig != SIGCHLD) {
+			diag_error(d, NULL, 128 + sig, "start: stopped by signal %d; the VM was "
+				   "stopped", sig);
+			return 128 + sig;
+		}
+		if (!vmdir_alive(vm)) {
+			int st;
+			char *how = how_ended(vm, &st), *msg = qemu_message(vm);
+
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU could not restore %s: it "
+				   "%s%s%s", file, how, *msg ? ": " : "", msg);
+			free(how);
+			free(msg);
+			return EXIT_UNAVAILABLE;
+		}
+		state = qmp_state(vm);
+		if (state && strcmp(state, "inmigrate") != 0) {
+			free(state);
+			return 0;
+		}
+		free(state);
+		if (now_seconds() >= until) {
+			diag_error(d, NULL, EXIT_TIMEOUT, "start: QEMU did not finish reading %s "
+				   "within %u s; the VM was stopped", file, timeout);
+			return EXIT_TIMEOUT;
+		}
+		sleep_ms(20);
+	}
+}
+
+static const char *tmp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
 /* Fork the supervisor and wait until QEMU is up; the status to exit with. */
 struct launch_ctx {
 	const int *inherited;
@@ -623,21 +681,37 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	struct start_opts o;
 	struct vm_config cfg;
 	struct vm_plan plan;
+	struct savestate_meta meta;
+	struct strvec restore_ov = STRVEC_INIT;
+	const struct strvec *ov;
 	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL;
-	char *state = NULL;
+	char *state = NULL, *record = NULL, *abs = NULL;
 
 	memset(&plan, 0, sizeof(plan));
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&meta, 0, sizeof(meta));
 	lc.ninherited = inherited_fds(&inherited);
 	lc.inherited = inherited;
 	status = start_options(argc, argv, &o, d);
 	if (status)
 		goto out;
-	if (config_load(&cfg, o.config, &o.overrides, cwd, d) ||
-	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan)) {
+	ov = &o.overrides;
+	if (o.restore) {
+		if ((r = savestate_open(o.restore, &meta, d)) < 0) {
+			status = d->status;
+			goto out;
+		}
+		close(r);
+		savestate_config(&meta, o.config, &o.overrides, &o.config, &restore_ov);
+		ov = &restore_ov;
+	}
+	if (config_load(&cfg, o.config, ov, cwd, d) ||
+	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan) ||
+	    (o.restore && savestate_check(&meta, o.restore, &plan, d) < 0)) {
 		status = d->status;
 		goto out;
 	}
+	abs = o.config[0] == '/' ? xstrdup(o.config) : xasprintf("%s/%s", cwd, o.config);
 	/* From here a signal is an event: a VM half started is stopped, not left. */
 	lc.sigfd = signals_open();
 	if (lc.sigfd < 0 || open_root(&root, 1, d) < 0) {
@@ -662,9 +736,16 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
-	} else if (start_plan(&plan, &vm, &log_fd, d) < 0 || prepare_overlays(&plan, d) < 0) {
+	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
 		status = d->status;
-	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0) {
+	} else if (o.restore && savestate_restore_plan(&meta, o.restore, &plan, tmp_dir(), NULL,
+						       NULL, &why) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
+		status = EXIT_OSERR;
+	} else if (prepare_overlays(&plan, d) < 0) {
+		status = d->status;
+	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
+		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov))) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
@@ -678,7 +759,13 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 			launch_print(&cmd, d->out);
 		}
 		status = launch(&root, &vm, cmd.argv.v, qemu_log, &lc, d);
-		if (status == 0 && o.wait) {
+		if (status == 0 && o.restore) {
+			status = wait_restored(&vm, o.restore, o.timeout, lc.sigfd, d);
+			if (status) {
+				kill_vm(&vm);
+				vmdir_remove(&root, &vm);
+			}
+		} else if (status == 0 && o.wait) {
 			char *log = vmstate_get(state, "log");
 
 			if (!log)
@@ -705,6 +792,10 @@ out:
 	if (log_fd >= 0)
 		close(log_fd);
 	free(state);
+	free(record);
+	free(abs);
+	savestate_meta_free(&meta);
+	strvec_clear(&restore_ov);
 	free(inherited);
 	if (lc.sigfd >= 0)
 		close(lc.sigfd);
@@ -1413,4 +1504,368 @@ int vmctl_exists(const char *name)
 	vmroot_close(&root);
 	sb_release(&why);
 	return exists;
+}
+
+/* ---- save NAME FILE ---- */
+
+#define SAVE_FD_NAME "vmlaunch-save"
+
+struct save_job {
+	struct vmdir *vm;
+	struct qmp q;
+	struct savestate_meta meta;   /* the VM's record, then the file's metadata */
+	struct savestate_tmp tmp;
+	const char *file;
+	unsigned timeout;
+	int sigfd;
+	pid_t pid;
+};
+
+static int save_options(int argc, char **argv, const char **name, const char **file, int *stop,
+			unsigned *timeout, struct diag *d)
+{
+	int i;
+
+	*name = *file = NULL;
+	*stop = 0;
+	*timeout = 120;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--stop") == 0)
+			*stop = 1;
+		else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 >= argc || parse_seconds(argv[++i], timeout) < 0)
+				return usage_error(d, "save", "--timeout needs a number of seconds "
+						   "(1 to 86400)");
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(d, "save", "unknown option '%s'", argv[i]);
+		else if (!*name)
+			*name = argv[i];
+		else if (!*file)
+			*file = argv[i];
+		else
+			return usage_error(d, "save", "too many arguments ('%s')", argv[i]);
+	}
+	if (!*file)
+		return usage_error(d, "save", !*name ? "missing NAME and FILE" : "missing FILE");
+	return 0;
+}
+
+/* A command on the save's connection; -1 after reporting. */
+static int save_qmp(struct save_job *j, const char *cmd, const char *args, int fd,
+		    struct json **ret, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r = qmp_execute_fd(&j->q, cmd, args, fd, ret, &why, QMP_TIMEOUT_MS);
+
+	if (r < 0)
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s: %s: %s", j->vm->name, cmd, why.buf);
+	sb_release(&why);
+	return r < 0 ? -1 : 0;
+}
+
+/* What the VM can be saved as: 0, or the status after reporting. */
+static int save_check(struct save_job *j, struct diag *d)
+{
+	char *record = vmdir_read(j->vm, "record");
+	struct strbuf why = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	if (!record || savestate_parse(record, strlen(record), 0, 0, &j->meta, &why) < 0) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s was started without a record of "
+			   "what it was made from%s%s (an older vmlaunch?): restart it", j->vm->name,
+			   why.len ? ": " : "", why.len ? why.buf : "");
+		r = EXIT_UNAVAILABLE;
+	}
+	for (i = 0; r == 0 && i < j->meta.plan.n; i++) {
+		const char *l = j->meta.plan.v[i], *mode = strstr(l, ".mode=");
+
+		if (strncmp(l, "disk.", 5) == 0 && mode && strstr(mode, " rw")) {
+			diag_error(d, NULL, EXIT_CONFIG, "save: %s: its disk %.*s is writable without "
+				   "snapshot = yes: its contents are not saved (start it with "
+				   "snapshot = yes, or the disk ro)", j->vm->name,
+				   (int)(mode - l - 5), l + 5);
+			r = EXIT_CONFIG;
+		}
+	}
+	free(record);
+	sb_release(&why);
+	return r;
+}
+
+/* QEMU's "running", "paused", ...: 0 with *RUNNING, or the status after reporting. */
+static int save_state(struct save_job *j, int *running, struct diag *d)
+{
+	struct json *ret = NULL, *ver = NULL;
+	const struct json *q;
+	const char *st;
+	int64_t a = 0, b = 0, c = 0;
+	int r = 0;
+
+	if (save_qmp(j, "query-status", NULL, -1, &ret, d) < 0 ||
+	    save_qmp(j, "query-version", NULL, -1, &ver, d) < 0) {
+		r = EXIT_UNAVAILABLE;
+		goto out;
+	}
+	st = json_str(json_get(ret, "status"));
+	if (!st || (strcmp(st, "running") && strcmp(st, "paused") && strcmp(st, "postmigrate"))) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s is %s: only a running or paused "
+			   "VM is saved", j->vm->name, st ? st : "in an unknown state");
+		r = EXIT_UNAVAILABLE;
+		goto out;
+	}
+	*running = strcmp(st, "running") == 0;
+	if (strcmp(st, "postmigrate") == 0) {
+		/* An earlier save was killed after its migration: the guest's state before it. */
+		char *was = vmdir_read(j->vm, "saving");
+
+		*running = was && strncmp(was, "running", 7) == 0;
+		free(was);
+	}
+	q = json_get(ver, "qemu");
+	json_int(json_get(q, "major"), &a);
+	json_int(json_get(q, "minor"), &b);
+	json_int(json_get(q, "micro"), &c);
+	st = json_str(json_get(ver, "package"));
+	j->meta.qemu_version = xasprintf("%lld.%lld.%lld%s%s", (long long)a, (long long)b,
+					 (long long)c, st && *st ? " " : "", st ? st : "");
+out:
+	json_free(ret);
+	json_free(ver);
+	return r;
+}
+
+/* Until the migration ended: 0 when completed; else the status after reporting. */
+static int save_wait(struct save_job *j, struct diag *d)
+{
+	double until = now_seconds() + j->timeout;
+	int sig;
+
+	for (;;) {
+		struct json *ret = NULL;
+		const char *st, *err;
+
+		if (j->sigfd >= 0 && (sig = signals_read(j->sigfd)) != 0 && sig != SIGCHLD) {
+			diag_error(d, NULL, 128 + sig, "save: stopped by signal %d; nothing was "
+				   "saved", sig);
+			return 128 + sig;
+		}
+		if (now_seconds() >= until) {
+			diag_error(d, NULL, EXIT_TIMEOUT, "save: %s was not saved within %u s",
+				   j->vm->name, j->timeout);
+			return EXIT_TIMEOUT;
+		}
+		if (save_qmp(j, "query-migrate", NULL, -1, &ret, d) < 0)
+			return EXIT_UNAVAILABLE;
+		st = json_str(json_get(ret, "status"));
+		err = json_str(json_get(ret, "error-desc"));
+		if (st && strcmp(st, "completed") == 0) {
+			json_free(ret);
+			return 0;
+		}
+		if (st && (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0)) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "save: QEMU could not save %s: %s",
+				   j->vm->name, err ? err : st);
+			json_free(ret);
+			return EXIT_UNAVAILABLE;
+		}
+		json_free(ret);
+		sleep_ms(10);
+	}
+}
+
+/* The migration stream into the file, after its header's room. */
+static int save_stream(struct save_job *j, struct diag *d)
+{
+	struct stat st;
+	int r;
+
+	if (lseek(j->tmp.fd, SAVESTATE_HEADER_SIZE, SEEK_SET) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "save: %s: %s", j->file, strerror(errno));
+		return EXIT_OSERR;
+	}
+	/* QEMU's default 32 MiB/s is for a network; a file takes what comes. */
+	if (save_qmp(j, "migrate-set-parameters", "{\"max-bandwidth\": 1099511627776}", -1,
+		     NULL, d) < 0 ||
+	    save_qmp(j, "getfd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", j->tmp.fd, NULL, d) < 0 ||
+	    save_qmp(j, "migrate", "{\"uri\": \"fd:" SAVE_FD_NAME "\"}", -1, NULL, d) < 0)
+		return EXIT_UNAVAILABLE;
+	r = save_wait(j, d);
+	if (r) {
+		struct strbuf why = STRBUF_INIT;
+		struct json *ret = NULL;
+		const char *s = NULL;
+		int i;
+
+		/* The guest goes on as it was: the migration is called off first. */
+		qmp_execute(&j->q, "migrate_cancel", NULL, NULL, &why, 1000);
+		for (i = 0; i < 100; i++) {
+			json_free(ret);
+			ret = NULL;
+			if (qmp_execute(&j->q, "query-migrate", NULL, &ret, &why, 1000) < 0)
+				break;
+			s = json_str(json_get(ret, "status"));
+			if (!s || !strcmp(s, "cancelled") || !strcmp(s, "failed") ||
+			    !strcmp(s, "completed"))
+				break;
+			sleep_ms(20);
+		}
+		json_free(ret);
+		sb_release(&why);
+		return r;
+	}
+	if (fstat(j->tmp.fd, &st) < 0 || (uint64_t)st.st_size <= SAVESTATE_HEADER_SIZE) {
+		diag_error(d, NULL, EXIT_INTERNAL, "save: QEMU wrote no migration stream to %s",
+			   j->file);
+		return EXIT_INTERNAL;
+	}
+	j->meta.stream_offset = SAVESTATE_HEADER_SIZE;
+	j->meta.stream_size = (uint64_t)st.st_size - SAVESTATE_HEADER_SIZE;
+	return 0;
+}
+
+/* Each snapshot overlay, read through QEMU's own descriptor, after the stream. */
+static int save_disks(struct save_job *j, struct diag *d)
+{
+	uint64_t at = j->meta.stream_offset + j->meta.stream_size;
+	size_t i;
+
+	for (i = 0; i < j->meta.ndisks; i++) {
+		struct savestate_disk *k = &j->meta.disks[i];
+		char *path = xasprintf("/proc/%ld/fd/%d", (long)j->pid, k->fd);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+
+		if (fd < 0 || fstat(fd, &st) < 0 ||
+		    savestate_copy(fd, 0, j->tmp.fd, at, (uint64_t)st.st_size) < 0) {
+			diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s "
+				   "(%s) into %s: %s", k->id, path, j->file, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			return EXIT_OSERR;
+		}
+		close(fd);
+		free(path);
+		k->offset = at;
+		k->size = (uint64_t)st.st_size;
+		at += k->size;
+	}
+	return 0;
+}
+
+static int save_header(struct save_job *j, struct diag *d)
+{
+	char *json = savestate_json(&j->meta);
+	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	int r = 0;
+
+	sb_addf(&sb, "%s%s\n", SAVESTATE_MAGIC, json);
+	free(json);
+	if (sb.len > SAVESTATE_HEADER_SIZE) {
+		diag_error(d, NULL, EXIT_INTERNAL, "save: the metadata of %s does not fit in "
+			   "%u bytes", j->vm->name, SAVESTATE_HEADER_SIZE);
+		r = EXIT_INTERNAL;
+	} else if (pwrite(j->tmp.fd, sb.buf, sb.len, 0) != (ssize_t)sb.len) {
+		diag_error(d, NULL, EXIT_OSERR, "save: cannot write %s: %s", j->file,
+			   strerror(errno));
+		r = EXIT_OSERR;
+	} else if (savestate_tmp_commit(&j->tmp, &why) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "save: %s: %s", j->file, why.buf);
+		r = EXIT_OSERR;
+	}
+	sb_release(&sb);
+	sb_release(&why);
+	return r;
+}
+
+static int save_run(struct save_job *j, int stop, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	double t0 = now_seconds();
+	struct stat st;
+	int running = 0, r;
+
+	if (qmp_connect(j->vm, &j->q, QMP_TIMEOUT_MS) < 0) {
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s does not answer on its QMP socket",
+			   j->vm->name);
+		return EXIT_UNAVAILABLE;
+	}
+	r = save_state(j, &running, d);
+	if (r)
+		return r;
+	j->meta.running = running;
+	if (savestate_tmp_open(j->file, &j->tmp, &why) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "save: %s", why.buf);
+		sb_release(&why);
+		return EXIT_OSERR;
+	}
+	/* Kept until the guest goes on: a save killed meanwhile leaves it paused, the next one resumes it. */
+	vmdir_write(j->vm, "saving", running ? "running\n" : "paused\n");
+	r = save_stream(j, d);
+	if (r == 0)
+		r = save_disks(j, d);
+	/* The guest was stopped by the migration; it goes on now, unless told otherwise. */
+	if (running && !stop && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0)
+		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
+	else if (!stop)
+		vmdir_write(j->vm, "saving", "done\n");
+	sb_release(&why);
+	if (r == 0)
+		r = save_header(j, d);
+	if (r == 0 && fstat(j->tmp.fd, &st) == 0)
+		printf("%s saved to %s (%.1f MB in %.2f s); %s\n", j->vm->name, j->file,
+		       (double)st.st_size / 1e6, now_seconds() - t0, stop ? "it was stopped" :
+		       running ? "it runs on" : "it stays paused");
+	return r;
+}
+
+int vmctl_save(int argc, char **argv, const char *cwd, const struct host_env *env,
+	       struct diag *d)
+{
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct save_job j;
+	const char *name;
+	int stop, status;
+
+	(void)cwd;
+	(void)env;
+	memset(&j, 0, sizeof(j));
+	j.q.fd = j.tmp.fd = j.tmp.dirfd = j.sigfd = -1;
+	status = save_options(argc, argv, &name, &j.file, &stop, &j.timeout, d);
+	if (status)
+		return status;
+	status = find_vm(&root, "save", name, &vm, d);
+	j.vm = &vm;
+	if (status == 0 && (!vmdir_alive(&vm) || !(j.pid = qemu_pid(&vm)))) {
+		int st;
+		char *how = how_ended(&vm, &st);
+
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s is not running (%s%s)", name,
+			   vmdir_alive(&vm) ? "it is starting" : "QEMU ", vmdir_alive(&vm) ? "" : how);
+		free(how);
+		status = EXIT_UNAVAILABLE;
+	}
+	if (status == 0)
+		status = save_check(&j, d);
+	if (status == 0) {
+		/* From here a signal is an event: the migration is cancelled, the guest resumed. */
+		j.sigfd = signals_open();
+		status = j.sigfd < 0 ? EXIT_OSERR : save_run(&j, stop, d);
+		if (j.sigfd < 0)
+			diag_error(d, NULL, EXIT_OSERR, "save: signalfd: %s", strerror(errno));
+	}
+	qmp_close(&j.q);
+	savestate_tmp_close(&j.tmp);
+	if (status == 0 && stop) {
+		kill_vm(&vm);
+		vmdir_remove(&root, &vm);
+	}
+	if (j.sigfd >= 0)
+		close(j.sigfd);
+	savestate_meta_free(&j.meta);
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	return status;
 }

@@ -15,7 +15,8 @@
 
 static const char *const vm_files[] = {
 	"lock", "lock.new", "state", "state.new", "qmp.sock", "serial.sock", "serial.sock.log",
-	"qemu.log", "pid", "pid.new", "exit", "exit.new",
+	"qemu.log", "pid", "pid.new", "exit", "exit.new", "record", "record.new", "saving",
+	"saving.new",
 };
 
 int vmstate_name_ok(const char *name)

@@ -6,9 +6,11 @@ need_qemu
 need_images
 "$top/scripts/bootbench" --quick --out "$tmp/bench" >"$tmp/out" 2>&1 || fail "bootbench --quick failed: $(tail -n 15 "$tmp/out")"
 grep -q 'accel=tcg' "$tmp/out" || fail "no accelerator in the output"
-for v in lab vmlaunch-lab vmlaunch-fast; do
+for v in lab vmlaunch-lab vmlaunch-fast restore; do
 	grep -Eq "^$v +1/1 " "$tmp/out" || fail "no boot of variant $v in: $(cat "$tmp/out")"
 done
+grep -Eq "^test --restore -j 2: [0-9]+ runs in .* runs per minute$" "$tmp/out" ||
+	fail "no restore throughput in: $(cat "$tmp/out")"
 [ -s "$tmp/bench/results.txt" ] || fail "no results.txt"
 if command -v gnuplot >/dev/null; then
 	[ -s "$tmp/bench/results.png" ] || fail "gnuplot is installed but no plot was written"

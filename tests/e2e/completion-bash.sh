@@ -42,6 +42,7 @@ expect_eval() { words=$1; shift; got=$(cx "$words" | tr '\n' ' '); want=$(printf
 cx "''" | grep -qx check || fail "no command words: $(cx "''")"
 expect "ch" check
 expect "st" start status stop
+expect "sa" save
 expect "ex" exec export
 expect "export --f" --format
 expect "export --format l" libvirt
@@ -51,7 +52,11 @@ expect "doctor -" --json
 expect "list -" --json
 expect "stop --" --force --timeout --all
 expect "console --" --replay --timeout
-expect "start --" --wait --timeout
+expect "start --" --wait --timeout --restore
+expect "save --" --stop --timeout
+expect "run --r" --restore
+expect "test --res" --restore
+expect "start --restore confs/n" confs/notes.txt
 expect "test --j" --junit --json
 expect "test --e" --expect --exit-status
 expect "--v" --version
@@ -80,6 +85,8 @@ trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
 expect_eval "stop ''" compvm compother
 expect "status compv" compvm
 expect "exec compo" compother
+expect "save compv" compvm
+expect "save compvm confs/n" confs/notes.txt
 expect_eval "exec compvm ''" --
 expect_eval "exec compvm -- ''"
 cx "console comp" | grep -qx compvm || fail "console: no VM names: $(cx "console comp")"

@@ -9,7 +9,8 @@ int main(void)
 					      conscan_cases, serial_cases, console_cases,
 					      spawn_cases, junit_cases, devices_cases,
 					      json_cases, qmp_cases, libvirt_cases, sha256_cases,
-					      cpio_cases, moddep_cases, initramfs_cases };
+					      cpio_cases, moddep_cases, initramfs_cases,
+					      savestate_cases };
 	int passed = 0, failed = 0;
 	size_t t;
 

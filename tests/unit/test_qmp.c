@@ -437,7 +437,65 @@ static void test_event_queue_bound(void)
 	CHECK(stop_server(2000) == 0);
 }
 
+/* getfd: the descriptor comes with the command's bytes; the fake writes into it. */
+static void takes_fd(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char line[256];
+	struct iovec iov = { line, sizeof(line) - 1 };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	ssize_t n;
+	int got = -1;
+
+	open_session(fd);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	n = recvmsg(fd, &msg, 0);
+	c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		_exit(3);
+	memcpy(&got, CMSG_DATA(c), sizeof(int));
+	line[n] = '\0';
+	if (!strstr(line, "\"execute\":\"getfd\"") || write(got, "passed", 6) != 6)
+		_exit(4);
+	close(got);
+	say(fd, "{\"return\": {}, \"id\": 2}\n");
+	hear(fd, "{\"execute\":\"query-status\",\"id\":3}");
+	say(fd, "{\"return\": {}, \"id\": 3}\n");
+	hear_close(fd);
+}
+
+static void test_pass_fd(void)
+{
+	struct strbuf why = STRBUF_INIT;
+	char buf[16] = "";
+	struct qmp q;
+	long long ms;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(open_against(takes_fd, 1, &q, 2000, &why, &ms) == QMP_OK);
+	CHECK(qmp_execute_fd(&q, "getfd", "{\"fdname\": \"x\"}", p[1], NULL, &why, 2000) == QMP_OK);
+	close(p[1]);
+	CHECK(read(p[0], buf, sizeof(buf) - 1) == 6);
+	CHECK_STR(buf, "passed");
+	/* The next command goes without one. */
+	CHECK(qmp_execute(&q, "query-status", NULL, NULL, &why, 2000) == QMP_OK);
+	close(p[0]);
+	qmp_close(&q);
+	sb_release(&why);
+	CHECK(stop_server(2000) == 0);
+}
+
 const struct unit_case qmp_cases[] = {
+	{ "qmp/pass-fd", test_pass_fd },
 	{ "qmp/open-failures", test_open_failures },
 	{ "qmp/nobody-listens", test_nobody_listens },
 	{ "qmp/conversation", test_conversation },

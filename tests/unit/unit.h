@@ -33,5 +33,6 @@ extern const struct unit_case config_cases[], imagefmt_cases[], argv_cases[], mi
 	conscan_cases[], console_cases[], spawn_cases[], junit_cases[], devices_cases[];
 extern const struct unit_case serial_cases[], json_cases[], qmp_cases[], libvirt_cases[];
 extern const struct unit_case sha256_cases[], cpio_cases[], moddep_cases[], initramfs_cases[];
+extern const struct unit_case savestate_cases[];
 
 #endif
