@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "strbuf.h"
+#include "strvec.h"
 
 #define JSON_MAX_DEPTH 64          /* nested arrays and objects, outermost = 1 */
 #define JSON_MAX_LEN (1 << 20)     /* bytes of one text the reader accepts */
@@ -106,6 +107,8 @@ void jw_bool(struct json_writer *w, int v);
 void jw_null(struct json_writer *w);
 /* A member KEY whose value is the string S, or null when S is NULL. */
 void jw_member_string(struct json_writer *w, const char *key, const char *s);
+/* A member KEY whose value is the array of V's strings. */
+void jw_member_strings(struct json_writer *w, const char *key, const struct strvec *v);
 /* A whole tree. */
 void jw_value(struct json_writer *w, const struct json *v);
 /* 0 when exactly one whole value was written, else -1. */

@@ -806,3 +806,14 @@ void jw_member_string(struct json_writer *w, const char *key, const char *s)
 	else
 		jw_null(w);
 }
+
+void jw_member_strings(struct json_writer *w, const char *key, const struct strvec *v)
+{
+	size_t i;
+
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (i = 0; i < v->n; i++)
+		jw_string(w, v->v[i]);
+	jw_end_array(w);
+}

@@ -262,17 +262,6 @@ size_t savestate_compare(const struct strvec *saved, const struct strvec *now,
 
 /* ---- the metadata ---- */
 
-static void strings(struct json_writer *w, const char *key, const struct strvec *v)
-{
-	size_t i;
-
-	jw_key(w, key);
-	jw_begin_array(w);
-	for (i = 0; i < v->n; i++)
-		jw_string(w, v->v[i]);
-	jw_end_array(w);
-}
-
 char *savestate_json(const struct savestate_meta *m)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -284,8 +273,8 @@ char *savestate_json(const struct savestate_meta *m)
 	jw_key(&w, "vmlaunch_state");
 	jw_int(&w, 1);
 	jw_member_string(&w, "config", m->config);
-	strings(&w, "overrides", &m->overrides);
-	strings(&w, "plan", &m->plan);
+	jw_member_strings(&w, "overrides", &m->overrides);
+	jw_member_strings(&w, "plan", &m->plan);
 	jw_member_string(&w, "qemu_version", m->qemu_version);
 	jw_key(&w, "running");
 	jw_bool(&w, m->running);

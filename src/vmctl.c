@@ -894,17 +894,6 @@ static void vm_info_free(struct vm_info *info)
 	strvec_clear(&info->shares);
 }
 
-static void json_strings(struct json_writer *w, const char *key, const struct strvec *v)
-{
-	size_t i;
-
-	jw_key(w, key);
-	jw_begin_array(w);
-	for (i = 0; i < v->n; i++)
-		jw_string(w, v->v[i]);
-	jw_end_array(w);
-}
-
 /* One VM as the documented JSON object (vmlaunch(1), BACKGROUND VMS). */
 static void vm_info_json(struct json_writer *w, const struct vm_info *info)
 {
@@ -930,10 +919,10 @@ static void vm_info_json(struct json_writer *w, const struct vm_info *info)
 	jw_member_string(w, "config", info->config);
 	jw_member_string(w, "console", info->console);
 	jw_member_string(w, "boot_log", info->log);
-	json_strings(w, "forwards", &info->forwards);
+	jw_member_strings(w, "forwards", &info->forwards);
 	jw_member_string(w, "gdb", info->gdb);
-	json_strings(w, "disks", &info->disks);
-	json_strings(w, "shares", &info->shares);
+	jw_member_strings(w, "disks", &info->disks);
+	jw_member_strings(w, "shares", &info->shares);
 	jw_end_object(w);
 }
 
