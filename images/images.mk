@@ -45,22 +45,25 @@ IMAGES_UK_CFLAGS := -std=c11 -m32 -O2 -ffreestanding -fno-pic -fno-pie \
 
 # The default VM (images/default.conf) boots Debian's packaged kernel with the
 # modules it needs (vmlaunch builds their initramfs): fetched once with
-# apt-get download + dpkg -x into the cache, keyed by the package's version,
-# and linked as images/out/debian-kernel.  No kernel compile for `make run`.
-IMAGES_DEBK    := $(IMAGES_OUT)/debian-kernel
+# apt-get download + dpkg -x into the cache and linked as
+# images/out/debian-kernel.  No kernel compile for `make run`.  A stamp stands
+# for the link (the kernel's own mtime is the package's); scripts/debian-kernel
+# fetches again only when apt offers a newer kernel: run it, or remove the
+# stamp, to pick one up.
+IMAGES_DEBK       := $(IMAGES_OUT)/debian-kernel
+IMAGES_DEBK_STAMP := $(IMAGES_OUT)/.debian-kernel.stamp
 
-.PHONY: images images-default images-clean $(IMAGES_DEBK)
+.PHONY: images images-default images-clean
 
-images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK) $(IMAGES_DEBK)
+images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK) $(IMAGES_DEBK_STAMP)
 
 # What `make run` needs: the default VM's files only.
-images-default: $(IMAGES_ROOTFS) $(IMAGES_DEBK)
+images-default: $(IMAGES_ROOTFS) $(IMAGES_DEBK_STAMP)
 
-# Phony, so the script decides: it does nothing when the cached kernel is the
-# one apt offers.
-$(IMAGES_DEBK):
+$(IMAGES_DEBK_STAMP): $(IMAGES_SCRIPTS)/debian-kernel $(IMAGES_SCRIPTS)/fetch-debian-kernel
 	@mkdir -p $(IMAGES_OUT)
-	$(IMAGES_SCRIPTS)/debian-kernel $@
+	$(IMAGES_SCRIPTS)/debian-kernel $(IMAGES_DEBK)
+	@touch $@
 
 $(IMAGES_KERNEL) &: $(IMAGES_DIR)/kernel.fragment $(IMAGES_SCRIPTS)/build-kernel \
 		$(IMAGES_LINUX_SRC)
