@@ -9,6 +9,7 @@ struct host_env {
 	const char *kvm_device;   /* /dev/kvm, or $VMLAUNCH_KVM_DEVICE */
 	const char *pvm_marker;   /* /sys/module/kvm_pvm, or $VMLAUNCH_PVM_MARKER */
 	const char *sys_class_net; /* /sys/class/net, or $VMLAUNCH_SYS_CLASS_NET */
+	unsigned cpus;            /* online CPUs, or $VMLAUNCH_HOST_CPUS; 0 unknown */
 };
 
 void host_env_from_environment(struct host_env *env);
@@ -25,9 +26,19 @@ struct kvm_probe {
 	enum kvm_state state;
 	int err;          /* errno of the failing step */
 	int api_version;  /* KVM_GET_API_VERSION when it opened */
+	int max_vcpus;    /* the most vCPUs KVM gives one VM, when it opened */
 };
 
 void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe);
+
+/*
+ * Why CPUS vCPUs do not fit this host: NULL when they do, else a sentence
+ * into BUF.  *FATAL says whether it is an error (more than KVM gives one VM:
+ * QEMU would refuse) or a warning (more vCPUs than host CPUs: they share
+ * them).  KVM_MAX 0 when KVM is not used.  Pure.
+ */
+const char *host_cpus_problem(unsigned cpus, unsigned host_cpus, int kvm_max, int *fatal,
+			      char *buf, size_t n);
 
 /* One sentence on why KVM cannot be used (state != KVM_USABLE). */
 const char *kvm_problem(const struct host_env *env, const struct kvm_probe *probe,

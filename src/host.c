@@ -19,7 +19,10 @@
 
 /* From <linux/kvm.h>; spelled out so vmlaunch needs libc headers only. */
 #define KVM_GET_API_VERSION 0xae00
+#define KVM_CHECK_EXTENSION 0xae03
 #define KVM_API_VERSION 12
+#define KVM_CAP_NR_VCPUS 9
+#define KVM_CAP_MAX_VCPUS 66
 
 void host_env_from_environment(struct host_env *env)
 {
@@ -31,6 +34,32 @@ void host_env_from_environment(struct host_env *env)
 	env->pvm_marker = s && *s ? s : "/sys/module/kvm_pvm";
 	s = getenv("VMLAUNCH_SYS_CLASS_NET");
 	env->sys_class_net = s && *s ? s : "/sys/class/net";
+	s = getenv("VMLAUNCH_HOST_CPUS");
+	if (s && *s) {
+		env->cpus = (unsigned)strtoul(s, NULL, 10);
+	} else {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		env->cpus = n > 0 ? (unsigned)n : 0;
+	}
+}
+
+const char *host_cpus_problem(unsigned cpus, unsigned host_cpus, int kvm_max, int *fatal,
+			      char *buf, size_t n)
+{
+	*fatal = 0;
+	if (kvm_max > 0 && cpus > (unsigned)kvm_max) {
+		*fatal = 1;
+		snprintf(buf, n, "cpus %u is more than KVM gives one VM on this host (%d)", cpus,
+			 kvm_max);
+		return buf;
+	}
+	if (host_cpus && cpus > host_cpus) {
+		snprintf(buf, n, "cpus %u is more than this host's %u CPUs: the guest's CPUs take "
+			 "turns on them (slower, and under TCG much slower)", cpus, host_cpus);
+		return buf;
+	}
+	return NULL;
 }
 
 void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe)
@@ -49,6 +78,12 @@ void host_probe_kvm(const struct host_env *env, struct kvm_probe *probe)
 	probe->api_version = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (probe->api_version < 0)
 		probe->err = errno;
+	/* KVM's API: MAX_VCPUS, else NR_VCPUS (the recommended number), else 4. */
+	probe->max_vcpus = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (probe->max_vcpus <= 0)
+		probe->max_vcpus = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (probe->max_vcpus <= 0)
+		probe->max_vcpus = 4;
 	close(fd);
 	if (probe->api_version != KVM_API_VERSION) {
 		probe->state = KVM_BROKEN;

@@ -904,6 +904,20 @@ static void check_debug(struct check *c)
 		  "and vmlaunch exits with N", cfg->debug_exit);
 }
 
+/* What the host gives CPUS vCPUs: KVM's limit is an error, sharing a warning. */
+static void check_host_cpus(struct check *c, int kvm_max)
+{
+	char why[256];
+	int fatal;
+
+	if (!host_cpus_problem(c->cfg->cpus, c->env->cpus, kvm_max, &fatal, why, sizeof(why)))
+		return;
+	if (fatal)
+		report(c, KEY_CPUS, SEV_HOST, EXIT_UNAVAILABLE, "%s", why);
+	else
+		report(c, KEY_CPUS, SEV_WARN, 0, "%s", why);
+}
+
 static void check_accel(struct check *c)
 {
 	struct kvm_probe probe;
@@ -912,10 +926,12 @@ static void check_accel(struct check *c)
 	if (c->cfg->accel == ACCEL_TCG) {
 		c->plan->accel = ACCEL_TCG;
 		diag_info(c->d, "accel: tcg (software emulation), as configured");
+		check_host_cpus(c, 0);
 		return;
 	}
 	host_probe_kvm(c->env, &probe);
 	kvm_problem(c->env, &probe, why, sizeof(why));
+	check_host_cpus(c, probe.state == KVM_USABLE ? probe.max_vcpus : 0);
 	if (probe.state == KVM_USABLE) {
 		c->plan->accel = ACCEL_KVM;
 		diag_info(c->d, "accel: kvm (%s)", why);

@@ -1,6 +1,8 @@
-/* Small helpers: paths, shell quoting, strvec. */
+/* Small helpers: paths, shell quoting, strvec, the host's CPU limits. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "host.h"
 #include "launch.h"
 #include "path.h"
 #include "strvec.h"
@@ -63,7 +65,23 @@ static void test_strvec(void)
 	CHECK(sv.n == 0 && sv.v == NULL);
 }
 
+/* KVM's per-VM limit is an error; more vCPUs than host CPUs only a warning. */
+static void test_host_cpus(void)
+{
+	char buf[256];
+	int fatal = -1;
+
+	CHECK(host_cpus_problem(2, 2, 0, &fatal, buf, sizeof(buf)) == NULL && fatal == 0);
+	CHECK(host_cpus_problem(4, 0, 0, &fatal, buf, sizeof(buf)) == NULL);
+	CHECK(host_cpus_problem(255, 2, 0, &fatal, buf, sizeof(buf)) != NULL && fatal == 0);
+	CHECK(strstr(buf, "host's 2 CPUs") != NULL);
+	CHECK(host_cpus_problem(8, 16, 4, &fatal, buf, sizeof(buf)) != NULL && fatal == 1);
+	CHECK(strstr(buf, "KVM gives one VM on this host (4)") != NULL);
+	CHECK(host_cpus_problem(4, 16, 4, &fatal, buf, sizeof(buf)) == NULL && fatal == 0);
+}
+
 const struct unit_case misc_cases[] = {
+	{ "misc/host-cpus", test_host_cpus },
 	{ "misc/paths", test_paths },
 	{ "misc/shell-quote", test_shell_quote },
 	{ "misc/strvec", test_strvec },
