@@ -3,6 +3,10 @@
 #   make images        build images/out/{bzImage,vmlinux,rootfs.ext4,unikernel.elf}
 #   make images-clean  remove images/out (the kernel build cache, outside the
 #                      repo in ~/.cache/vmlaunch, is kept)
+#   make images-debian images/out/debian/{vmlinuz,initrd.img,debian.qcow2}
+#                      for images/debian.conf (scripts/build-debian-image;
+#                      cached in ~/.cache/vmlaunch/debian-<hash>, so a no-op
+#                      when built)
 #
 # The kernel comes from scripts/build-kernel (cached by the hash of
 # images/kernel.fragment + the script + the linux-source version), the root
@@ -41,7 +45,7 @@ IMAGES_UK_CFLAGS := -std=c11 -m32 -O2 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only \
 	$(WARNINGS)
 
-.PHONY: images images-clean
+.PHONY: images images-clean images-debian
 
 images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK)
 
@@ -69,3 +73,12 @@ $(IMAGES_UK_OBJ)/%.o: $(IMAGES_UK_SRC)/%.S
 
 images-clean:
 	rm -rf $(IMAGES_OUT)
+
+# The Debian image: always asks the script, whose inputs (the user's SSH key
+# among them) make knows nothing of; with the image cached it only checks
+# the links, so scripts/deps runs only for a build.
+images-debian:
+	@mkdir -p $(IMAGES_OUT)
+	@$(IMAGES_SCRIPTS)/build-debian-image --cached >/dev/null || \
+		flock $(IMAGES_OUT)/.deps.lock $(IMAGES_SCRIPTS)/deps debian
+	$(IMAGES_SCRIPTS)/build-debian-image $(IMAGES_OUT)/debian

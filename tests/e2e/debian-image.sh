@@ -69,10 +69,10 @@ gx() {
 	gx=$?
 }
 gx 'systemctl is-system-running --wait' 240
-state=$(tr -d '\r' <"$tmp/gx" | tail -n 1)
+state=$(tr -d '\r' <"$tmp/gx" | tail -n 1) st=$gx
 if [ "$state" != running ]; then
-	gx 'systemctl --failed --no-pager --plain; journalctl -b -p err --no-pager | tail -n 20'
-	fail "systemctl is-system-running: '$state' (status $gx), not running: $(cat "$tmp/gx" "$tmp/gx.err")"
+	gx 'export SYSTEMD_COLORS=0; systemctl --failed --no-pager --plain; journalctl -b -p err --no-pager | tail -n 20'
+	fail "systemctl is-system-running: '$state' (status $st), not running: $(cat "$tmp/gx" "$tmp/gx.err")"
 fi
 gx 'id -un; hostname'
 [ "$gx" -eq 0 ] && [ "$(tr '\n' ' ' <"$tmp/gx")" = "root debian " ] ||
