@@ -40,7 +40,7 @@ FUZZ_CC ?= clang
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=build/fuzz-%)
 
-.PHONY: all run check test-unit images images-clean install uninstall clean fuzz fuzz-build asan deb
+.PHONY: all run check check-debian test-unit images images-clean install uninstall clean fuzz fuzz-build asan deb
 all: vmlaunch
 
 vmlaunch: $(OBJS)
@@ -115,6 +115,13 @@ check:
 	$(MAKE) vmlaunch asan build/bench-launch build/qmp-probe images
 	$(MAKE) -j2 fuzz-build
 	tests/run
+
+# The Debian image's test, always: the image is built first if it is not
+# cached (a minute or two), and a missing image is then a failure, not a skip.
+check-debian: vmlaunch build/vmlaunch-asan
+	scripts/deps debian
+	$(MAKE) images-debian
+	DEBIAN_IMAGE_REQUIRED=1 tests/run e2e/debian-image
 
 # The man pages' .TH line gets $(VERSION), whatever the file says.
 MAN_VERSION := sed '/^\.TH /s/"vmlaunch [^"]*"/"vmlaunch $(VERSION)"/'

@@ -5,6 +5,10 @@
 #   make images-default  only what images/default.conf (make run) needs
 #   make images-clean  remove images/out (the kernel build cache, outside the
 #                      repo in ~/.cache/vmlaunch, is kept)
+#   make images-debian images/out/debian/{vmlinuz,initrd.img,debian.qcow2}
+#                      for images/debian.conf (scripts/build-debian-image;
+#                      cached in ~/.cache/vmlaunch/debian-<hash>, so a no-op
+#                      when built)
 #
 # The kernel comes from scripts/build-kernel (cached by the hash of
 # images/kernel.fragment + the script + the linux-source version), the root
@@ -53,7 +57,7 @@ IMAGES_UK_CFLAGS := -std=c11 -m32 -O2 -ffreestanding -fno-pic -fno-pie \
 IMAGES_DEBK       := $(IMAGES_OUT)/debian-kernel
 IMAGES_DEBK_STAMP := $(IMAGES_OUT)/.debian-kernel.stamp
 
-.PHONY: images images-default images-clean
+.PHONY: images images-default images-clean images-debian
 
 images: $(IMAGES_KERNEL) $(IMAGES_ROOTFS) $(IMAGES_UK) $(IMAGES_DEBK_STAMP)
 
@@ -89,3 +93,12 @@ $(IMAGES_UK_OBJ)/%.o: $(IMAGES_UK_SRC)/%.S
 
 images-clean:
 	rm -rf $(IMAGES_OUT)
+
+# The Debian image: always asks the script, whose inputs (the user's SSH key
+# among them) make knows nothing of; with the image cached it only checks
+# the links, so scripts/deps runs only for a build.
+images-debian:
+	@mkdir -p $(IMAGES_OUT)
+	@$(IMAGES_SCRIPTS)/build-debian-image --cached >/dev/null || \
+		flock $(IMAGES_OUT)/.deps.lock $(IMAGES_SCRIPTS)/deps debian
+	$(IMAGES_SCRIPTS)/build-debian-image $(IMAGES_OUT)/debian
