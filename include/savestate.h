@@ -81,12 +81,14 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 
 /*
  * Open and check state file FILE: its descriptor (close-on-exec), or -1
- * after reporting (66: missing, unreadable, truncated, not a state file).
+ * after reporting (66: missing, unreadable, not a regular file, truncated,
+ * not a state file).  A restore reads that descriptor, never FILE again,
+ * so a file replaced meanwhile is not read with the old metadata.
  */
 int savestate_open(const char *file, struct savestate_meta *m, struct diag *d);
 
 /*
- * A restore of M (from FILE) into plan P: the descriptions compared (65
+ * A restore of M (from STATE, savestate_open's descriptor of FILE) into plan P: the descriptions compared (65
  * and each difference named, before anything is made), then, for each
  * snapshot disk, a private copy of its saved overlay (an unlinked file in
  * TMPDIR, so each restore is independent) and the migration stream on a
@@ -97,8 +99,9 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d);
  */
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
 		    struct diag *d);
-int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why);
+int savestate_restore_plan(const struct savestate_meta *m, int state, const char *file,
+			   struct vm_plan *p, const char *tmpdir, int *fds, size_t *nfds,
+			   struct strbuf *why);
 
 /*
  * What a restore loads: CONFIG when one is given (with the command's -o

@@ -46,19 +46,22 @@ static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *
 	return EXIT_INTERNAL;
 }
 
-/* run --restore: the state file read and its config loaded and checked, or a status. */
-static int load_restore(const struct cli *cli, struct savestate_meta *m, struct vm_config *cfg,
-			struct vm_plan *plan)
+/*
+ * run --restore: the state file read (its descriptor in *FD) and its config
+ * loaded and checked, or a status.
+ */
+static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd,
+			struct vm_config *cfg, struct vm_plan *plan)
 {
 	struct cli rc = *cli;
 	const char *config = cli->nconfigs ? cli->configs[0] : NULL;
-	int fd = savestate_open(cli->restore, m, cli->d), status;
+	int status;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(cfg, 0, sizeof(*cfg));
-	if (fd < 0)
+	*fd = savestate_open(cli->restore, m, cli->d);
+	if (*fd < 0)
 		return cli->d->status;
-	close(fd);
 	memset(&rc.overrides, 0, sizeof(rc.overrides));
 	savestate_config(m, config, &cli->overrides, &config, &rc.overrides);
 	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);
@@ -76,21 +79,23 @@ int cmd_run(const struct cli *cli)
 	struct vm_plan plan;
 	const char *tmpdir = getenv("TMPDIR");
 	struct strbuf why = STRBUF_INIT;
-	int status;
+	int status, state = -1;
 
 	memset(&meta, 0, sizeof(meta));
-	status = cli->restore ? load_restore(cli, &meta, &cfg, &plan) :
+	status = cli->restore ? load_restore(cli, &meta, &state, &cfg, &plan) :
 				load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 	if (status == EXIT_OK && prepare_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
 	if (status == EXIT_OK && cli->restore &&
-	    savestate_restore_plan(&meta, cli->restore, &plan, tmpdir && *tmpdir ? tmpdir : "/tmp",
-				   NULL, NULL, &why) < 0) {
+	    savestate_restore_plan(&meta, state, cli->restore, &plan,
+				   tmpdir && *tmpdir ? tmpdir : "/tmp", NULL, NULL, &why) < 0) {
 		diag_error(cli->d, NULL, EXIT_OSERR, "%s", why.buf);
 		status = EXIT_OSERR;
 	}
 	sb_release(&why);
 	savestate_meta_free(&meta);
+	if (state >= 0)
+		close(state);   /* QEMU reads its own descriptors */
 	if (status == EXIT_OK && prepare_overlays(&plan, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {

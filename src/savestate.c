@@ -544,11 +544,12 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 	static char buf[SAVESTATE_HEADER_SIZE];
 	struct strbuf why = STRBUF_INIT;
 	struct stat st;
-	ssize_t n;
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n = 0;
+	/* O_NONBLOCK: a FIFO or a device is refused, not waited on. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	memset(m, 0, sizeof(*m));
-	if (fd < 0 || fstat(fd, &st) < 0 || (n = pread(fd, buf, sizeof(buf), 0)) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot read the saved state: %s", file,
 			   strerror(errno));
 		if (fd >= 0)
@@ -558,6 +559,12 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 	if (!S_ISREG(st.st_mode)) {
 		diag_error(d, NULL, EXIT_NOINPUT, "%s: not a vmlaunch state file (not a regular "
 			   "file)", file);
+		close(fd);
+		return -1;
+	}
+	if ((n = pread(fd, buf, sizeof(buf), 0)) < 0) {
+		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot read the saved state: %s", file,
+			   strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -615,20 +622,27 @@ static int keep(int fd, int *fds, size_t *nfds)
 	return fd;
 }
 
-int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why)
+int savestate_restore_plan(const struct savestate_meta *m, int state, const char *file,
+			   struct vm_plan *p, const char *tmpdir, int *fds, size_t *nfds,
+			   struct strbuf *why)
 {
-	int state = open(file, O_RDONLY | O_NOCTTY), fd;
+	/*
+	 * The file savestate_open checked, whatever FILE names now; reopened
+	 * through /proc so that each restore reads the stream at its own offset.
+	 */
+	char *self = xasprintf("/proc/self/fd/%d", state);
+	int in = open(self, O_RDONLY | O_NOCTTY), fd;
 	size_t i, k;
 
-	if (state < 0 || lseek(state, (off_t)m->stream_offset, SEEK_SET) < 0) {
+	free(self);
+	if (in < 0 || lseek(in, (off_t)m->stream_offset, SEEK_SET) < 0) {
 		sb_addf(why, "%s: cannot read the saved state: %s", file, strerror(errno));
-		if (state >= 0)
-			close(state);
+		if (in >= 0)
+			close(in);
 		return -1;
 	}
-	keep(state, fds, nfds);
-	plan_set(&p->incoming, xasprintf("fd:%d", state));
+	keep(in, fds, nfds);
+	plan_set(&p->incoming, xasprintf("fd:%d", in));
 	for (i = 0; i < p->ndisks; i++) {
 		struct plan_disk *disk = &p->disks[i];
 

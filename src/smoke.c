@@ -73,6 +73,7 @@ struct options {
 	int nconfigs;
 	const char *restore;       /* --restore FILE: every run goes on from it */
 	struct savestate_meta meta;
+	int restore_fd;            /* the file as checked: every run reads this one */
 };
 
 enum outcome { OUT_NONE, OUT_PASS, OUT_FAIL, OUT_TIMEOUT };
@@ -196,7 +197,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 	int i, sends = 0, options_done = 0, r;
 
 	memset(o, 0, sizeof(*o));
-	o->transcript_fd = o->junit_fd = -1;
+	o->transcript_fd = o->junit_fd = o->restore_fd = -1;
 	o->timeout = 60;
 	o->jobs = 1;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
@@ -309,6 +310,8 @@ static void free_options(struct options *o)
 	strvec_clear(&o->wires);
 	strvec_clear(&o->overrides);
 	savestate_meta_free(&o->meta);
+	if (o->restore_fd >= 0)
+		close(o->restore_fd);
 }
 
 /* ---- one run ---- */
@@ -511,8 +514,8 @@ static int make_overlays(struct run *r, const struct options *o, const struct wh
 	const char *why;
 	size_t i;
 
-	if (o->restore && savestate_restore_plan(&o->meta, o->restore, &r->plan, at, r->fds,
-						 &r->nfds, &err) < 0) {
+	if (o->restore && savestate_restore_plan(&o->meta, o->restore_fd, o->restore, &r->plan,
+						 at, r->fds, &r->nfds, &err) < 0) {
 		set_outcome(r, OUT_FAIL, "%s", err.buf);
 		sb_release(&err);
 		free(at);
@@ -1190,11 +1193,9 @@ static int restore_options(struct options *o, struct diag *d)
 {
 	struct strvec ov = STRVEC_INIT;
 	const char *config;
-	int fd = savestate_open(o->restore, &o->meta, d);
-
-	if (fd < 0)
+	o->restore_fd = savestate_open(o->restore, &o->meta, d);
+	if (o->restore_fd < 0)
 		return d->status;
-	close(fd);
 	if (o->nconfigs)
 		return 0;
 	savestate_config(&o->meta, NULL, &o->overrides, &config, &ov);

@@ -359,6 +359,15 @@ static size_t inherited_fds(int **fds)
 	return n;
 }
 
+struct launch_ctx {
+	const int *inherited;
+	size_t ninherited;
+	int sigfd;
+	const int *handoff;     /* QEMU's alone once it runs (a restore's state and copies) */
+	size_t nhandoff;
+	const char *restore;    /* --restore FILE, for messages */
+};
+
 static volatile sig_atomic_t supervised_qemu;
 
 static void forward_signal(int sig)
@@ -373,7 +382,7 @@ static void forward_signal(int sig)
  * start); it records how QEMU ended, then exits, which frees the lock.
  */
 static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, int ready,
-		      const int *inherited, size_t ninherited, int sigfd)
+		      const struct launch_ctx *lc)
 {
 	struct spawn sp = SPAWN_INIT;
 	struct sigaction sa;
@@ -391,10 +400,10 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 		dup2(null, 2);
 		close(null);
 	}
-	for (i = 0; i < ninherited; i++)
-		close(inherited[i]);
-	if (sigfd >= 0)
-		close(sigfd);
+	for (i = 0; i < lc->ninherited; i++)
+		close(lc->inherited[i]);
+	if (lc->sigfd >= 0)
+		close(lc->sigfd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (chdir("/") < 0)
@@ -413,6 +422,9 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 		_exit(1);
 	}
 	supervised_qemu = pid;
+	/* QEMU has its own: held here, a state file or a disk copy would live as long as the VM. */
+	for (i = 0; i < lc->nhandoff; i++)
+		close(lc->handoff[i]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
 	sigemptyset(&sa.sa_mask);
@@ -450,8 +462,11 @@ static char *qemu_message(const struct vmdir *vm)
 	return sb_detach(&sb);
 }
 
-/* Until QEMU answers on QMP: 0; -1 after reporting why it did not (it exited, a signal). */
-static int wait_up(struct vmdir *vm, int sigfd, struct diag *d)
+/*
+ * Until QEMU answers on QMP: 0; -1 after reporting why it did not (it
+ * exited, a signal).  RESTORE: the state file it was given, or NULL.
+ */
+static int wait_up(struct vmdir *vm, int sigfd, const char *restore, struct diag *d)
 {
 	int waited = 0, sig;
 
@@ -467,8 +482,12 @@ static int wait_up(struct vmdir *vm, int sigfd, struct diag *d)
 			int status;
 			char *how = how_ended(vm, &status), *msg = qemu_message(vm);
 
-			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU %s at once%s%s", how,
-				   *msg ? ": " : "", msg);
+			if (restore)
+				diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU could not restore "
+					   "%s: it %s at once%s%s", restore, how, *msg ? ": " : "", msg);
+			else
+				diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU %s at once%s%s",
+					   how, *msg ? ": " : "", msg);
 			free(how);
 			free(msg);
 			return -1;
@@ -610,12 +629,6 @@ static const char *tmp_dir(void)
 }
 
 /* Fork the supervisor and wait until QEMU is up; the status to exit with. */
-struct launch_ctx {
-	const int *inherited;
-	size_t ninherited;
-	int sigfd;
-};
-
 static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int qemu_log,
 		  const struct launch_ctx *lc, struct diag *d)
 {
@@ -638,7 +651,7 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		supervise(vm, argv, qemu_log, ready[1], lc->inherited, lc->ninherited, lc->sigfd);
+		supervise(vm, argv, qemu_log, ready[1], lc);
 	}
 	close(ready[1]);
 	/* The supervisor holds the lock now; ours goes. */
@@ -662,7 +675,7 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 		vmdir_remove(root, vm);
 		return d->status;
 	}
-	if (wait_up(vm, lc->sigfd, d) < 0) {
+	if (wait_up(vm, lc->sigfd, lc->restore, d) < 0) {
 		kill_vm(vm);
 		vmdir_remove(root, vm);
 		return d->status;
@@ -677,31 +690,35 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	struct vmroot root = { NULL, -1 };
 	struct vmdir vm = { NULL, NULL, -1, -1 };
 	struct strbuf why = STRBUF_INIT;
-	struct launch_ctx lc = { NULL, 0, -1 };
+	struct launch_ctx lc = { NULL, 0, -1, NULL, 0, NULL };
+	int handoff[SAVESTATE_DISKS_MAX + 2];
 	struct start_opts o;
 	struct vm_config cfg;
 	struct vm_plan plan;
 	struct savestate_meta meta;
 	struct strvec restore_ov = STRVEC_INIT;
 	const struct strvec *ov;
-	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL;
+	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL, state_fd = -1;
 	char *state = NULL, *record = NULL, *abs = NULL;
+	size_t i;
 
 	memset(&plan, 0, sizeof(plan));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&meta, 0, sizeof(meta));
 	lc.ninherited = inherited_fds(&inherited);
 	lc.inherited = inherited;
+	lc.handoff = handoff;
 	status = start_options(argc, argv, &o, d);
 	if (status)
 		goto out;
 	ov = &o.overrides;
+	lc.restore = o.restore;
 	if (o.restore) {
-		if ((r = savestate_open(o.restore, &meta, d)) < 0) {
+		if ((state_fd = savestate_open(o.restore, &meta, d)) < 0) {
 			status = d->status;
 			goto out;
 		}
-		close(r);
+		handoff[lc.nhandoff++] = state_fd;
 		savestate_config(&meta, o.config, &o.overrides, &o.config, &restore_ov);
 		ov = &restore_ov;
 	}
@@ -738,8 +755,8 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		status = EXIT_OSERR;
 	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
 		status = d->status;
-	} else if (o.restore && savestate_restore_plan(&meta, o.restore, &plan, tmp_dir(), NULL,
-						       NULL, &why) < 0) {
+	} else if (o.restore && savestate_restore_plan(&meta, state_fd, o.restore, &plan, tmp_dir(),
+						       handoff, &lc.nhandoff, &why) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
 		status = EXIT_OSERR;
 	} else if (prepare_overlays(&plan, d) < 0) {
@@ -797,6 +814,8 @@ out:
 	savestate_meta_free(&meta);
 	strvec_clear(&restore_ov);
 	free(inherited);
+	for (i = 0; i < lc.nhandoff; i++)
+		close(handoff[i]);
 	if (lc.sigfd >= 0)
 		close(lc.sigfd);
 	qemu_cmd_free(&cmd);
@@ -1498,6 +1517,7 @@ int vmctl_exists(const char *name)
 /* ---- save NAME FILE ---- */
 
 #define SAVE_FD_NAME "vmlaunch-save"
+#define SAVE_CHUNK (8u << 20)   /* bytes of an overlay copied between two looks at signals */
 
 struct save_job {
 	struct vmdir *vm;
