@@ -6,7 +6,9 @@
 #   every run reads the file that was checked (the old offsets into the
 #   new file would hand QEMU a stream where its disk should be);
 # - a FIFO as --restore FILE: refused with 66 at once, not waited on;
-# - a stream QEMU refuses at once: start names the state file.
+# - a stream QEMU refuses at once: start names the state file;
+# - start --restore's supervisor holds neither the state file nor the disk
+#   copy (QEMU has its own descriptors).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -63,4 +65,12 @@ st=$?
 grep -q "start: QEMU could not restore $tmp/bad.state: it exited with status 1 at once: .*load of migration failed" \
 	"$tmp/err" || fail "broken stream message: $(cat "$tmp/err")"
 [ -z "$(ls -A "$XDG_RUNTIME_DIR/vmlaunch")" ] || fail "a broken stream left a VM: $(ls -A "$XDG_RUNTIME_DIR/vmlaunch")"
+
+"$VMLAUNCH" -q start --restore "$tmp/a.state" -o name=c >/dev/null 2>"$tmp/err" ||
+	fail "start --restore: $(cat "$tmp/err")"
+qemu=$(cut -d' ' -f1 "$XDG_RUNTIME_DIR/vmlaunch/c/pid")
+sup=$(awk '{print $4}' "/proc/$qemu/stat")
+ls -l "/proc/$qemu/fd" | grep -q 'vmlaunch-restore' || fail "QEMU has no disk copy: $(ls -l "/proc/$qemu/fd")"
+held=$(ls -l "/proc/$sup/fd" | grep -e 'a.state' -e 'vmlaunch-restore')
+[ -z "$held" ] || fail "the supervisor holds: $held"
 exit 0
