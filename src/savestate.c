@@ -681,6 +681,7 @@ int savestate_tmp_open(const char *file, struct savestate_tmp *t, struct strbuf 
 {
 	const char *slash = strrchr(file, '/');
 	char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : xstrdup(".");
+	struct stat st;
 	int i;
 
 	memset(t, 0, sizeof(*t));
@@ -689,6 +690,12 @@ int savestate_tmp_open(const char *file, struct savestate_tmp *t, struct strbuf 
 	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0 || !*t->base) {
 		sb_addf(why, "%s: %s", dir, t->dirfd < 0 ? strerror(errno) : "names a directory");
+		free(dir);
+		return -1;
+	}
+	/* Found now, not after the migration: the guest would wait for nothing. */
+	if (fstatat(t->dirfd, t->base, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+		sb_addf(why, "%s: is a directory (FILE names the state file to write)", file);
 		free(dir);
 		return -1;
 	}

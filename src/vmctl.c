@@ -1625,11 +1625,19 @@ static int save_state(struct save_job *j, int *running, struct diag *d)
 	}
 	*running = strcmp(st, "running") == 0;
 	if (strcmp(st, "postmigrate") == 0) {
-		/* An earlier save was killed after its migration: the guest's state before it. */
+		/*
+		 * An earlier save (a killed one, or one of a paused guest) left
+		 * it so, and QEMU migrates no VM in postmigrate: the guest goes
+		 * back to what it was before that save (cont, then stop if it was
+		 * paused), then this save goes on as for that state.
+		 */
 		char *was = vmdir_read(j->vm, "saving");
 
 		*running = was && strncmp(was, "running", 7) == 0;
 		free(was);
+		if (save_qmp(j, "cont", NULL, -1, NULL, d) < 0 ||
+		    (!*running && save_qmp(j, "stop", NULL, -1, NULL, d) < 0))
+			r = EXIT_UNAVAILABLE;
 	}
 	q = json_get(ver, "qemu");
 	json_int(json_get(q, "major"), &a);
@@ -1644,21 +1652,29 @@ out:
 	return r;
 }
 
+/* A signal that arrived: 128+N after reporting, else 0. */
+static int save_signalled(struct save_job *j, struct diag *d)
+{
+	int sig = j->sigfd >= 0 ? signals_read(j->sigfd) : 0;
+
+	if (sig == 0 || sig == SIGCHLD)
+		return 0;
+	diag_error(d, NULL, 128 + sig, "save: stopped by signal %d; nothing was saved", sig);
+	return 128 + sig;
+}
+
 /* Until the migration ended: 0 when completed; else the status after reporting. */
 static int save_wait(struct save_job *j, struct diag *d)
 {
 	double until = now_seconds() + j->timeout;
-	int sig;
+	int r;
 
 	for (;;) {
 		struct json *ret = NULL;
 		const char *st, *err;
 
-		if (j->sigfd >= 0 && (sig = signals_read(j->sigfd)) != 0 && sig != SIGCHLD) {
-			diag_error(d, NULL, 128 + sig, "save: stopped by signal %d; nothing was "
-				   "saved", sig);
-			return 128 + sig;
-		}
+		if ((r = save_signalled(j, d)) != 0)
+			return r;
 		if (now_seconds() >= until) {
 			diag_error(d, NULL, EXIT_TIMEOUT, "save: %s was not saved within %u s",
 				   j->vm->name, j->timeout);
@@ -1696,15 +1712,20 @@ static int save_stream(struct save_job *j, struct diag *d)
 	/* QEMU's default 32 MiB/s is for a network; a file takes what comes. */
 	if (save_qmp(j, "migrate-set-parameters", "{\"max-bandwidth\": 1099511627776}", -1,
 		     NULL, d) < 0 ||
-	    save_qmp(j, "getfd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", j->tmp.fd, NULL, d) < 0 ||
-	    save_qmp(j, "migrate", "{\"uri\": \"fd:" SAVE_FD_NAME "\"}", -1, NULL, d) < 0)
+	    save_qmp(j, "getfd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", j->tmp.fd, NULL, d) < 0)
 		return EXIT_UNAVAILABLE;
-	r = save_wait(j, d);
+	r = save_qmp(j, "migrate", "{\"uri\": \"fd:" SAVE_FD_NAME "\"}", -1, NULL, d) < 0 ?
+	    EXIT_UNAVAILABLE : save_wait(j, d);
 	if (r) {
 		struct strbuf why = STRBUF_INIT;
 		struct json *ret = NULL;
 		const char *s = NULL;
 		int i;
+
+		/* A migrate QEMU refused leaves it our file; one it took, "not found". */
+		qmp_execute(&j->q, "closefd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", NULL, &why,
+			    1000);
+		sb_release(&why);
 
 		/* The guest goes on as it was: the migration is called off first. */
 		qmp_execute(&j->q, "migrate_cancel", NULL, NULL, &why, 1000);
@@ -1745,16 +1766,29 @@ static int save_disks(struct save_job *j, struct diag *d)
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		struct stat st;
 
-		if (fd < 0 || fstat(fd, &st) < 0 ||
-		    savestate_copy(fd, 0, j->tmp.fd, at, (uint64_t)st.st_size) < 0) {
+		uint64_t done = 0, n;
+		int r = 0;
+
+		if (fd < 0 || fstat(fd, &st) < 0)
+			r = -1;
+		/* In pieces: a signal meanwhile ends the save, it does not wait for the copy. */
+		for (; r == 0 && done < (uint64_t)st.st_size; done += n) {
+			n = (uint64_t)st.st_size - done < SAVE_CHUNK ? (uint64_t)st.st_size - done :
+								      SAVE_CHUNK;
+			if (savestate_copy(fd, done, j->tmp.fd, at + done, n) < 0)
+				r = -1;
+			else if ((r = save_signalled(j, d)) != 0)
+				break;
+		}
+		if (r < 0)
 			diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s "
 				   "(%s) into %s: %s", k->id, path, j->file, strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (fd >= 0)
+			close(fd);
+		if (r) {
 			free(path);
-			return EXIT_OSERR;
+			return r < 0 ? EXIT_OSERR : r;
 		}
-		close(fd);
 		free(path);
 		k->offset = at;
 		k->size = (uint64_t)st.st_size;
@@ -1779,6 +1813,8 @@ static int save_header(struct save_job *j, struct diag *d)
 		diag_error(d, NULL, EXIT_OSERR, "save: cannot write %s: %s", j->file,
 			   strerror(errno));
 		r = EXIT_OSERR;
+	} else if ((r = save_signalled(j, d)) != 0) {
+		;       /* not committed: no FILE */
 	} else if (savestate_tmp_commit(&j->tmp, &why) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "save: %s: %s", j->file, why.buf);
 		r = EXIT_OSERR;
@@ -1786,6 +1822,22 @@ static int save_header(struct save_job *j, struct diag *d)
 	sb_release(&sb);
 	sb_release(&why);
 	return r;
+}
+
+/* The guest as it was before the save (FAILED: the save's status, 0 when none). */
+static void save_resume(struct save_job *j, int running, int failed, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	if (running && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0) {
+		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
+	} else {
+		vmdir_write(j->vm, "saving", "done\n");
+		if (failed)
+			diag_warn(d, NULL, "save: %s goes on %s", j->vm->name,
+				  running ? "running" : "paused, as it was");
+	}
+	sb_release(&why);
 }
 
 static int save_run(struct save_job *j, int stop, struct diag *d)
@@ -1815,13 +1867,13 @@ static int save_run(struct save_job *j, int stop, struct diag *d)
 	if (r == 0)
 		r = save_disks(j, d);
 	/* The guest was stopped by the migration; it goes on now, unless told otherwise. */
-	if (running && !stop && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0)
-		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
-	else if (!stop)
-		vmdir_write(j->vm, "saving", "done\n");
-	sb_release(&why);
+	if (!stop)
+		save_resume(j, running, r, d);
 	if (r == 0)
 		r = save_header(j, d);
+	/* --stop, but no state: the VM is not stopped, and goes on as it was. */
+	if (stop && r)
+		save_resume(j, running, r, d);
 	if (r == 0 && fstat(j->tmp.fd, &st) == 0)
 		printf("%s saved to %s (%.1f MB in %.2f s); %s\n", j->vm->name, j->file,
 		       (double)st.st_size / 1e6, now_seconds() - t0, stop ? "it was stopped" :

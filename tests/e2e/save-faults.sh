@@ -1,0 +1,83 @@
+#!/bin/sh
+# Saves that fail or repeat, with the fake QEMU (tests/e2e/fake-qemu, which
+# like QEMU 7.2 refuses to migrate a VM in postmigrate):
+# - a paused VM is saved twice (QEMU left it postmigrate after the first),
+#   and stays paused;
+# - save --stop into a directory: refused before the migration, the VM runs
+#   on;
+# - save --stop whose file cannot be committed after the migration (its
+#   directory removed meanwhile): 71, the VM is not stopped and runs again;
+# - a migrate QEMU refuses: QEMU is not left holding the file (closefd).
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
+XDG_RUNTIME_DIR=$tmp/run
+export XDG_RUNTIME_DIR
+mkdir -m 700 "$XDG_RUNTIME_DIR" "$tmp/states" || fail "cannot create $XDG_RUNTIME_DIR"
+trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
+conf=$tmp/fake.conf
+fake_conf "$conf"
+head -c 1048576 /dev/zero >"$tmp/disk.img"
+o="-o rootfs=$tmp/disk.img -o snapshot=yes"
+
+# qmp NAME COMMAND: COMMAND on the VM's monitor.
+qmp() {
+	python3 - "$XDG_RUNTIME_DIR/vmlaunch/$1/qmp.sock" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rwb", buffering=0)
+f.readline()
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+    if "error" in json.loads(f.readline()):
+        sys.exit(1)
+PY
+}
+state_is() { "$VMLAUNCH" status "$1" 2>&1 | grep -q "state: *$2"; }
+qemu_of() { cut -d' ' -f1 "$XDG_RUNTIME_DIR/vmlaunch/$1/pid"; }
+
+# A paused VM, saved twice.
+"$VMLAUNCH" -q start $o -o name=p "$conf" >/dev/null 2>"$tmp/err" || fail "start p: $(cat "$tmp/err")"
+qmp p stop || fail "stop on p's monitor"
+for n in 1 2; do
+	"$VMLAUNCH" save p "$tmp/states/p$n.state" >"$tmp/out" 2>"$tmp/err" ||
+		fail "save $n of a paused VM: status $?: $(cat "$tmp/err")"
+	grep -q 'it stays paused$' "$tmp/out" || fail "save $n of a paused VM said: $(cat "$tmp/out")"
+	state_is p 'p\(aused\|ostmigrate\)' || fail "save $n: p is not paused: $("$VMLAUNCH" status p 2>&1)"
+done
+
+# --stop into a directory: refused before anything is migrated.
+"$VMLAUNCH" -q start $o -o name=s "$conf" >/dev/null 2>"$tmp/err" || fail "start s: $(cat "$tmp/err")"
+mkdir "$tmp/adir"
+"$VMLAUNCH" save --stop s "$tmp/adir" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 71 ] || fail "save --stop into a directory: status $st, not 71: $(cat "$tmp/err")"
+grep -q "adir: is a directory" "$tmp/err" || fail "directory message: $(cat "$tmp/err")"
+state_is s running || fail "after a refused save --stop, s is not running: $("$VMLAUNCH" status s 2>&1)"
+
+# --stop, the file's directory gone during the migration: the guest goes on.
+"$VMLAUNCH" stop --force s >/dev/null 2>&1
+FAKE_MIGRATE=slow "$VMLAUNCH" -q start $o -o name=s "$conf" >/dev/null 2>"$tmp/err" ||
+	fail "start slow s: $(cat "$tmp/err")"
+mkdir "$tmp/gone"
+"$VMLAUNCH" save --stop s "$tmp/gone/s.state" >"$tmp/out" 2>"$tmp/err" &
+save=$!
+until_ok 10 "the save did not start its migration" sh -c "ls -l /proc/$(qemu_of s)/fd | grep -q '$tmp/gone/'"
+rmdir "$tmp/gone"
+wait $save
+st=$?
+[ $st -eq 71 ] || fail "save --stop into a removed directory: status $st, not 71: $(cat "$tmp/err")"
+grep -q "save: s goes on running" "$tmp/err" || fail "no word that s goes on: $(cat "$tmp/err")"
+state_is s running || fail "a failed save --stop left s: $("$VMLAUNCH" status s 2>&1)"
+
+# A migrate QEMU refuses: the file is not left open in QEMU.
+FAKE_MIGRATE=fail "$VMLAUNCH" -q start $o -o name=f "$conf" >/dev/null 2>"$tmp/err" ||
+	fail "start f: $(cat "$tmp/err")"
+"$VMLAUNCH" save f "$tmp/states/f.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 69 ] || fail "a refused migrate: status $st, not 69: $(cat "$tmp/err")"
+held=$(ls -l "/proc/$(qemu_of f)/fd" | grep "$tmp/states/")
+[ -z "$held" ] || fail "QEMU holds the failed save's file: $held"
+[ -e "$tmp/states/f.state" ] && fail "a failed save left its FILE"
+state_is f running || fail "after a refused migrate, f: $("$VMLAUNCH" status f 2>&1)"
+exit 0
