@@ -62,6 +62,13 @@ static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd
 	*fd = savestate_open(cli->restore, m, cli->d);
 	if (*fd < 0)
 		return cli->d->status;
+	/* QEMU would load it paused, and run gives no monitor to continue it. */
+	if (!m->running) {
+		diag_error(cli->d, NULL, EXIT_UNAVAILABLE, "%s: saved while its guest was paused: "
+			   "run --restore would start it paused for good; restore it with start "
+			   "--restore or test --restore, which continue it", cli->restore);
+		return cli->d->status;
+	}
 	memset(&rc.overrides, 0, sizeof(rc.overrides));
 	savestate_config(m, config, &cli->overrides, &config, &rc.overrides);
 	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);

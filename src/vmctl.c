@@ -607,6 +607,13 @@ static int wait_restored(struct vmdir *vm, const char *file, unsigned timeout, i
 			return EXIT_UNAVAILABLE;
 		}
 		state = qmp_state(vm);
+		/* Saved while paused: a restore continues the guest all the same. */
+		if (state && strcmp(state, "paused") == 0 && qmp_simple(vm, "cont", NULL) < 0) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU restored %s but does not "
+				   "continue it (cont failed); the VM was stopped", file);
+			free(state);
+			return EXIT_UNAVAILABLE;
+		}
 		if (state && strcmp(state, "inmigrate") != 0) {
 			free(state);
 			return 0;

@@ -7,7 +7,10 @@
 #   on;
 # - save --stop whose file cannot be committed after the migration (its
 #   directory removed meanwhile): 71, the VM is not stopped and runs again;
-# - a migrate QEMU refuses: QEMU is not left holding the file (closefd).
+# - a migrate QEMU refuses: QEMU is not left holding the file (closefd);
+# - a state saved while paused: start --restore and test --restore continue
+#   the guest, run --restore refuses it (69); test's timeout message of a
+#   restore's first step says "nothing", never "(null)".
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -80,4 +83,22 @@ held=$(ls -l "/proc/$(qemu_of f)/fd" | grep "$tmp/states/")
 [ -z "$held" ] || fail "QEMU holds the failed save's file: $held"
 [ -e "$tmp/states/f.state" ] && fail "a failed save left its FILE"
 state_is f running || fail "after a refused migrate, f: $("$VMLAUNCH" status f 2>&1)"
+
+# A state saved while paused (p1.state, above).
+"$VMLAUNCH" -q start --restore "$tmp/states/p1.state" -o name=p3 >/dev/null 2>"$tmp/err" ||
+	fail "start --restore of a paused state: $(cat "$tmp/err")"
+state_is p3 running || fail "start --restore left p3: $("$VMLAUNCH" status p3 2>&1)"
+FAKE_SAY='restored$ ' "$VMLAUNCH" test --restore "$tmp/states/p1.state" --timeout 20 \
+	--expect 'restored' >"$tmp/out" 2>"$tmp/err" ||
+	fail "test --restore of a paused state: status $?: $(cat "$tmp/out" "$tmp/err")"
+"$VMLAUNCH" test --restore "$tmp/states/p1.state" --timeout 2 >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 124 ] || fail "test --restore, a silent guest: status $st, not 124: $(cat "$tmp/out" "$tmp/err")"
+grep -q "nothing on the console within 2 s" "$tmp/out" || fail "silent guest message: $(cat "$tmp/out")"
+grep -q "(null)" "$tmp/out" "$tmp/err" && fail "(null) in: $(cat "$tmp/out")"
+timeout 20 "$VMLAUNCH" run --restore "$tmp/states/p1.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 69 ] || fail "run --restore of a paused state: status $st, not 69: $(cat "$tmp/err")"
+grep -q "p1.state: saved while its guest was paused: run --restore would start it paused" "$tmp/err" ||
+	fail "run --restore of a paused state said: $(cat "$tmp/err")"
 exit 0
