@@ -19,6 +19,7 @@
 #include "savestate.h"
 #include "strbuf.h"
 #include "validate.h"
+#include "vmstate.h"
 #include "xalloc.h"
 
 /* Load and validate: the plan ready to build, or a status.  Free both either way. */
@@ -44,6 +45,23 @@ static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *
 	diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
 		   "line: %s", cmd->error);
 	return EXIT_INTERNAL;
+}
+
+/* Does a started VM (vmlaunch start) of NAME run? */
+static int name_running(const char *name)
+{
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct strbuf why = STRBUF_INIT;
+	int alive = 0;
+
+	if (vmstate_name_ok(name) && vmroot_open(&root, 0, &why) == 0 &&
+	    vmdir_open(&root, name, &vm, &why) == 0)
+		alive = vmdir_alive(&vm);
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	sb_release(&why);
+	return alive;
 }
 
 /*
@@ -74,6 +92,13 @@ static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd
 	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);
 	if (status == EXIT_OK && savestate_check(m, cli->restore, plan, cli->d) < 0)
 		status = cli->d->status;
+	/* Two guests from one state under one name: the same MAC, the same console. */
+	if (status == EXIT_OK && name_running(cfg->name)) {
+		diag_error(cli->d, NULL, EXIT_UNAVAILABLE, "run: a VM named '%s' is running "
+			   "(vmlaunch stop %s; or another instance: -o name=OTHER)", cfg->name,
+			   cfg->name);
+		status = cli->d->status;
+	}
 	strvec_clear(&rc.overrides);
 	return status;
 }

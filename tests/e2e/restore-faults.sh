@@ -8,7 +8,9 @@
 # - a FIFO as --restore FILE: refused with 66 at once, not waited on;
 # - a stream QEMU refuses at once: start names the state file;
 # - start --restore's supervisor holds neither the state file nor the disk
-#   copy (QEMU has its own descriptors).
+#   copy (QEMU has its own descriptors);
+# - run --restore under the name of a VM that runs: refused (69), as start's
+#   is; test --restore is not (its runs are not named VMs).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -73,4 +75,12 @@ sup=$(awk '{print $4}' "/proc/$qemu/stat")
 ls -l "/proc/$qemu/fd" | grep -q 'vmlaunch-restore' || fail "QEMU has no disk copy: $(ls -l "/proc/$qemu/fd")"
 held=$(ls -l "/proc/$sup/fd" | grep -e 'a.state' -e 'vmlaunch-restore')
 [ -z "$held" ] || fail "the supervisor holds: $held"
+
+"$VMLAUNCH" -q start --restore "$tmp/a.state" >/dev/null 2>"$tmp/err" || fail "start --restore as a: $(cat "$tmp/err")"
+timeout 20 "$VMLAUNCH" run --restore "$tmp/a.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 69 ] || fail "run --restore as the running a: status $st, not 69: $(cat "$tmp/err")"
+grep -q "run: a VM named 'a' is running" "$tmp/err" || fail "run --restore as a said: $(cat "$tmp/err")"
+FAKE_SAY='restored$ ' "$VMLAUNCH" test --restore "$tmp/a.state" --timeout 20 --expect restored \
+	>"$tmp/out" 2>"$tmp/err" || fail "test --restore while a runs: $(cat "$tmp/out" "$tmp/err")"
 exit 0
