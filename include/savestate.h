@@ -37,6 +37,7 @@ struct savestate_disk {
 struct savestate_meta {
 	char *config;           /* absolute */
 	struct strvec overrides;
+	struct strvec cwds;     /* the directory each -o was given in (empty: unknown) */
 	struct strvec plan;     /* savestate_describe's lines */
 	char *qemu_version;     /* query-version's, or NULL in a record */
 	int running;            /* the guest ran when it was saved */
@@ -75,9 +76,12 @@ int savestate_parse(const char *buf, size_t len, int header, uint64_t file_size,
 		    struct savestate_meta *m, struct strbuf *why);
 void savestate_meta_free(struct savestate_meta *m);
 
-/* The record a started VM keeps for save: its config, -o, plan and overlays' descriptors. */
+/*
+ * The record a started VM keeps for save: its config, -o (each with the
+ * directory CWDS says it was given in), plan and overlays' descriptors.
+ */
 char *savestate_record(const struct vm_plan *p, const char *config_abs,
-		       const struct strvec *overrides);
+		       const struct strvec *overrides, const struct strvec *cwds);
 
 /*
  * Open and check state file FILE: its descriptor (close-on-exec), or -1
@@ -106,11 +110,18 @@ int savestate_restore_plan(const struct savestate_meta *m, int state, const char
 /*
  * What a restore loads: CONFIG when one is given (with the command's -o
  * only), else the config the state was saved from, with the -o it was
- * started with and then the command's.  Into *USE and USE_OVERRIDES.
+ * started with and then the command's.  Into *USE and USE_OVERRIDES, and
+ * into USE_CWDS the directory each -o's relative paths are relative to:
+ * where the start was, for a saved one (CWD when unknown), else CWD.
  */
 void savestate_config(const struct savestate_meta *m, const char *config,
-		      const struct strvec *overrides, const char **use,
-		      struct strvec *use_overrides);
+		      const struct strvec *overrides, const char *cwd, const char **use,
+		      struct strvec *use_overrides, struct strvec *use_cwds);
+
+/* config_load, each of OVERRIDES applied in its directory of CWDS. */
+unsigned savestate_config_load(struct vm_config *cfg, const char *file,
+			       const struct strvec *overrides, const struct strvec *cwds,
+			       const char *cwd, struct diag *d);
 
 /*
  * A state file being written: an unnamed file in FILE's directory

@@ -71,9 +71,10 @@ static int name_running(const char *name)
 static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd,
 			struct vm_config *cfg, struct vm_plan *plan)
 {
-	struct cli rc = *cli;
+	struct strvec ov = STRVEC_INIT, cwds = STRVEC_INIT;
 	const char *config = cli->nconfigs ? cli->configs[0] : NULL;
-	int status;
+	unsigned first = cli->d->errors;
+	int status = EXIT_OK;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(cfg, 0, sizeof(*cfg));
@@ -87,9 +88,10 @@ static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd
 			   "--restore or test --restore, which continue it", cli->restore);
 		return cli->d->status;
 	}
-	memset(&rc.overrides, 0, sizeof(rc.overrides));
-	savestate_config(m, config, &cli->overrides, &config, &rc.overrides);
-	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);
+	savestate_config(m, config, &cli->overrides, cli->cwd, &config, &ov, &cwds);
+	if (savestate_config_load(cfg, config, &ov, &cwds, cli->cwd, cli->d) ||
+	    config_validate(cfg, VALIDATE_STRICT, &cli->env, cli->d, plan) || cli->d->errors != first)
+		status = cli->d->status;
 	if (status == EXIT_OK && savestate_check(m, cli->restore, plan, cli->d) < 0)
 		status = cli->d->status;
 	/* Two guests from one state under one name: the same MAC, the same console. */
@@ -99,7 +101,8 @@ static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd
 			   cfg->name);
 		status = cli->d->status;
 	}
-	strvec_clear(&rc.overrides);
+	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	return status;
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "devices.h"
 #include "exitcodes.h"
 #include "json.h"
@@ -274,6 +275,7 @@ char *savestate_json(const struct savestate_meta *m)
 	jw_int(&w, 1);
 	jw_member_string(&w, "config", m->config);
 	jw_member_strings(&w, "overrides", &m->overrides);
+	jw_member_strings(&w, "overrides_cwd", &m->cwds);
 	jw_member_strings(&w, "plan", &m->plan);
 	jw_member_string(&w, "qemu_version", m->qemu_version);
 	jw_key(&w, "running");
@@ -382,6 +384,10 @@ static int from_json(const struct json *root, struct savestate_meta *m)
 	    get_u64(stream, "size", &m->stream_size) < 0 ||
 	    get_disks(json_get(root, "disks"), m) < 0)
 		return -1;
+	/* Where each -o was given (its relative paths' base); else unknown: the restore's. */
+	if (get_strings(json_get(root, "overrides_cwd"), &m->cwds) < 0 ||
+	    m->cwds.n != m->overrides.n)
+		strvec_clear(&m->cwds);
 	m->config = xstrdup(config);
 	m->qemu_version = version ? xstrdup(version) : NULL;
 	m->running = json_bool(json_get(root, "running"), 0);
@@ -465,6 +471,7 @@ void savestate_meta_free(struct savestate_meta *m)
 	free(m->config);
 	free(m->qemu_version);
 	strvec_clear(&m->overrides);
+	strvec_clear(&m->cwds);
 	strvec_clear(&m->plan);
 	for (i = 0; i < m->ndisks; i++)
 		free(m->disks[i].id);
@@ -472,7 +479,7 @@ void savestate_meta_free(struct savestate_meta *m)
 }
 
 char *savestate_record(const struct vm_plan *p, const char *config_abs,
-		       const struct strvec *overrides)
+		       const struct strvec *overrides, const struct strvec *cwds)
 {
 	struct savestate_meta m;
 	size_t i;
@@ -480,8 +487,10 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 
 	memset(&m, 0, sizeof(m));
 	m.config = xstrdup(config_abs);
-	for (i = 0; overrides && i < overrides->n; i++)
+	for (i = 0; overrides && i < overrides->n; i++) {
 		strvec_push(&m.overrides, overrides->v[i]);
+		strvec_push(&m.cwds, cwds->v[i]);
+	}
 	savestate_describe(p, &m.plan);
 	for (i = 0; i < p->ndisks && m.ndisks < SAVESTATE_DISKS_MAX; i++) {
 		int fd;
@@ -497,16 +506,37 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 }
 
 void savestate_config(const struct savestate_meta *m, const char *config,
-		      const struct strvec *overrides, const char **use,
-		      struct strvec *use_overrides)
+		      const struct strvec *overrides, const char *cwd, const char **use,
+		      struct strvec *use_overrides, struct strvec *use_cwds)
 {
 	size_t i;
 
 	*use = config ? config : m->config;
-	for (i = 0; !config && i < m->overrides.n; i++)
+	for (i = 0; !config && i < m->overrides.n; i++) {
 		strvec_push(use_overrides, m->overrides.v[i]);
-	for (i = 0; overrides && i < overrides->n; i++)
+		strvec_push(use_cwds, m->cwds.n ? m->cwds.v[i] : cwd);
+	}
+	for (i = 0; overrides && i < overrides->n; i++) {
 		strvec_push(use_overrides, overrides->v[i]);
+		strvec_push(use_cwds, cwd);
+	}
+}
+
+unsigned savestate_config_load(struct vm_config *cfg, const char *file,
+			       const struct strvec *overrides, const struct strvec *cwds,
+			       const char *cwd, struct diag *d)
+{
+	unsigned first = d->errors;
+	size_t i;
+
+	config_init(cfg, file, cwd);
+	if (config_parse_file(cfg, d))
+		return d->errors - first;
+	for (i = 0; i < overrides->n; i++)
+		config_override(cfg, overrides->v[i], cwds->v[i], d);
+	if (d->errors == first)
+		config_finish(cfg, d);
+	return d->errors - first;
 }
 
 /* ---- the file ---- */

@@ -70,6 +70,7 @@ struct options {
 	int transcript_fd, junit_fd;   /* opened before any signal is blocked */
 	int transcript_lost;           /* a reader that does not keep up */
 	struct strvec overrides;
+	struct strvec cwds;        /* --restore without CONFIG: where each -o was given */
 	char **configs;
 	int nconfigs;
 	const char *restore;       /* --restore FILE: every run goes on from it */
@@ -310,6 +311,7 @@ static void free_options(struct options *o)
 	free(o->configs);
 	strvec_clear(&o->wires);
 	strvec_clear(&o->overrides);
+	strvec_clear(&o->cwds);
 	savestate_meta_free(&o->meta);
 	if (o->restore_fd >= 0)
 		close(o->restore_fd);
@@ -346,7 +348,8 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 
 	r->fd = -1;
 	r->dirfd = r->lockfd = -1;
-	if (config_load(&r->cfg, r->config, &o->overrides, cwd, d))
+	if (o->cwds.n ? savestate_config_load(&r->cfg, r->config, &o->overrides, &o->cwds, cwd, d) :
+			config_load(&r->cfg, r->config, &o->overrides, cwd, d))
 		return d->status;
 	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/serial.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
@@ -1206,7 +1209,7 @@ static int final_status(const struct run *runs, int n, struct diag *d)
 }
 
 /* --restore: the state file read; without CONFIG, its config and -o. */
-static int restore_options(struct options *o, struct diag *d)
+static int restore_options(struct options *o, const char *cwd, struct diag *d)
 {
 	struct strvec ov = STRVEC_INIT;
 	const char *config;
@@ -1215,7 +1218,7 @@ static int restore_options(struct options *o, struct diag *d)
 		return d->status;
 	if (o->nconfigs)
 		return 0;
-	savestate_config(&o->meta, NULL, &o->overrides, &config, &ov);
+	savestate_config(&o->meta, NULL, &o->overrides, cwd, &config, &ov, &o->cwds);
 	strvec_clear(&o->overrides);
 	o->overrides = ov;
 	o->configs[o->nconfigs++] = o->meta.config;
@@ -1233,7 +1236,7 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 
 	status = parse_options(argc, argv, &o, d);
 	if (status == 0 && o.restore)
-		status = restore_options(&o, d);
+		status = restore_options(&o, cwd, d);
 	if (status == 0)
 		status = compile_patterns(&o, d);
 	if (status || open_tmpdir(&w, d) < 0) {

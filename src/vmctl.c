@@ -703,7 +703,7 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	struct vm_config cfg;
 	struct vm_plan plan;
 	struct savestate_meta meta;
-	struct strvec restore_ov = STRVEC_INIT;
+	struct strvec restore_ov = STRVEC_INIT, cwds = STRVEC_INIT;
 	const struct strvec *ov;
 	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL, state_fd = -1;
 	char *state = NULL, *record = NULL, *abs = NULL;
@@ -726,10 +726,13 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 			goto out;
 		}
 		handoff[lc.nhandoff++] = state_fd;
-		savestate_config(&meta, o.config, &o.overrides, &o.config, &restore_ov);
+		savestate_config(&meta, o.config, &o.overrides, cwd, &o.config, &restore_ov, &cwds);
 		ov = &restore_ov;
+	} else {
+		for (i = 0; i < ov->n; i++)
+			strvec_push(&cwds, cwd);
 	}
-	if (config_load(&cfg, o.config, ov, cwd, d) ||
+	if (savestate_config_load(&cfg, o.config, ov, &cwds, cwd, d) ||
 	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan) ||
 	    (o.restore && savestate_check(&meta, o.restore, &plan, d) < 0)) {
 		status = d->status;
@@ -769,7 +772,7 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 	} else if (prepare_overlays(&plan, d) < 0) {
 		status = d->status;
 	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
-		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov))) < 0) {
+		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov, &cwds))) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
@@ -820,6 +823,7 @@ out:
 	free(abs);
 	savestate_meta_free(&meta);
 	strvec_clear(&restore_ov);
+	strvec_clear(&cwds);
 	free(inherited);
 	for (i = 0; i < lc.nhandoff; i++)
 		close(handoff[i]);

@@ -10,7 +10,9 @@
 # - start --restore's supervisor holds neither the state file nor the disk
 #   copy (QEMU has its own descriptors);
 # - run --restore under the name of a VM that runs: refused (69), as start's
-#   is; test --restore is not (its runs are not named VMs).
+#   is; test --restore is not (its runs are not named VMs);
+# - a relative -o path of the start is restored from another directory
+#   (it is relative to where the start was).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -83,4 +85,15 @@ st=$?
 grep -q "run: a VM named 'a' is running" "$tmp/err" || fail "run --restore as a said: $(cat "$tmp/err")"
 FAKE_SAY='restored$ ' "$VMLAUNCH" test --restore "$tmp/a.state" --timeout 20 --expect restored \
 	>"$tmp/out" 2>"$tmp/err" || fail "test --restore while a runs: $(cat "$tmp/out" "$tmp/err")"
+
+mkdir "$tmp/sub"
+(cd "$tmp/sub" && cp ../disk.img rel.img &&
+	"$VMLAUNCH" -q start -o rootfs=rel.img -o snapshot=yes -o name=rel "$conf" >/dev/null &&
+	"$VMLAUNCH" save --stop rel rel.state >/dev/null) 2>"$tmp/err" || fail "relative start, save: $(cat "$tmp/err")"
+(cd / && "$VMLAUNCH" -q start --restore "$tmp/sub/rel.state" >/dev/null) 2>"$tmp/err" ||
+	fail "start --restore from / of a relative -o: $(cat "$tmp/err")"
+# Its record keeps the start's directory: a second save and restore from elsewhere.
+(cd "$tmp" && "$VMLAUNCH" save --stop rel "$tmp/rel2.state" >/dev/null &&
+	cd / && FAKE_SAY='restored$ ' "$VMLAUNCH" test --restore "$tmp/rel2.state" --timeout 20 \
+	--expect restored >/dev/null) 2>"$tmp/err" || fail "restore of a restore, from /: $(cat "$tmp/err")"
 exit 0

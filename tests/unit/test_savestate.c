@@ -136,20 +136,24 @@ static void test_record_and_config(void)
 		"\"running\":false,\"stream\":{\"offset\":0,\"size\":0},\"disks\":[]}";
 	struct savestate_meta m;
 	struct strbuf why = STRBUF_INIT;
-	struct strvec cli = STRVEC_INIT, ov = STRVEC_INIT;
+	struct strvec cli = STRVEC_INIT, ov = STRVEC_INIT, cwds = STRVEC_INIT;
 	const char *use;
 
 	CHECK(savestate_parse(rec, strlen(rec), 0, 0, &m, &why) == 0);
 	strvec_push(&cli, "name=b");
-	savestate_config(&m, NULL, &cli, &use, &ov);
+	savestate_config(&m, NULL, &cli, "/here", &use, &ov, &cwds);
 	CHECK_STR(use, "/c/x.conf");
 	CHECK(ov.n == 2 && strcmp(ov.v[0], "accel=tcg") == 0 && strcmp(ov.v[1], "name=b") == 0);
+	/* A record without overrides_cwd (an older one): the restore's directory. */
+	CHECK(cwds.n == 2 && strcmp(cwds.v[0], "/here") == 0 && strcmp(cwds.v[1], "/here") == 0);
 	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	/* A CONFIG given: only the command's -o. */
-	savestate_config(&m, "y.conf", &cli, &use, &ov);
+	savestate_config(&m, "y.conf", &cli, "/here", &use, &ov, &cwds);
 	CHECK_STR(use, "y.conf");
-	CHECK(ov.n == 1);
+	CHECK(ov.n == 1 && cwds.n == 1);
 	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	strvec_clear(&cli);
 	savestate_meta_free(&m);
 	/* Plan lines the comparison could not pair: no '=', a key twice (found by fuzzing). */
