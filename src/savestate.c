@@ -19,6 +19,7 @@
 #include "config.h"
 #include "devices.h"
 #include "exitcodes.h"
+#include "host.h"
 #include "json.h"
 #include "qemu_argv.h"
 #include "xalloc.h"
@@ -607,6 +608,26 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 	return fd;
 }
 
+/*
+ * Another QEMU than the saved one: both versions named.  Only then is QEMU
+ * run (--version): a restore that matches spawns nothing.
+ */
+static void version_diff(const struct savestate_meta *m, const struct strvec *now,
+			 const char *file, struct diag *d)
+{
+	const char *was = value_of(&m->plan, "qemu.id", 7), *is = value_of(now, "qemu.id", 7);
+	const char *path = value_of(now, "qemu", 4), *v, *prefix = "QEMU emulator version ";
+	char buf[256];
+
+	if (!was || !is || !path || strcmp(was, is) == 0)
+		return;
+	if (host_qemu_version(path, buf, sizeof(buf)) != 0)
+		snprintf(buf, sizeof(buf), "of no version it tells (%s --version failed)", path);
+	v = strncmp(buf, prefix, strlen(prefix)) == 0 ? buf + strlen(prefix) : buf;
+	diag_error(d, NULL, EXIT_CONFIG, "%s: saved with QEMU %s; this QEMU (%s) is %s", file,
+		   m->qemu_version ? m->qemu_version : "of an unrecorded version", path, v);
+}
+
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
 		    struct diag *d)
 {
@@ -617,6 +638,8 @@ int savestate_check(const struct savestate_meta *m, const char *file, const stru
 	savestate_compare(&m->plan, &now, &diffs);
 	for (i = 0; i < diffs.n; i++)
 		diag_error(d, NULL, EXIT_CONFIG, "%s: %s", file, diffs.v[i]);
+	if (diffs.n)
+		version_diff(m, &now, file, d);
 	if (diffs.n)
 		diag_error(d, NULL, EXIT_CONFIG, "%s: not restored: a saved state is restored only "
 			   "into the VM it was saved from (boot the changed VM instead)", file);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # What a restore refuses, each before QEMU starts (no VM directory made,
 # no QEMU run) and with the difference named: a state from another config,
-# another memory size, a changed disk image, a truncated file, a file that
+# another memory size, a changed disk image, another QEMU (both versions), a truncated file, a file that
 # is not a state file, a missing one.  And what save refuses: no such VM,
 # an ended VM, a writable disk without snapshot, a missing FILE.  QEMU is
 # tests/e2e/fake-qemu, which speaks enough QMP to be saved.
@@ -55,6 +55,15 @@ printf 'changed' | dd of="$disk" conv=notrunc status=none
 refused 65 "disk.rootfs $disk changed since the save (then: size 1048576" "a changed disk image" "$state"
 refused 65 "saved with disk.rootfs.mode=raw snapshot, the config says raw rw" "the disk not a snapshot" \
 	"$state" -o snapshot=no
+
+# Another QEMU at the same path (an upgrade): both versions named.
+cp "$top/tests/e2e/fake-qemu" "$tmp/qemu"
+"$VMLAUNCH" start -o qemu="$tmp/qemu" -o rootfs="$disk" -o snapshot=yes -o name=q "$conf" \
+	>/dev/null 2>"$tmp/err" || fail "start of q: $(cat "$tmp/err")"
+"$VMLAUNCH" save --stop q "$tmp/q.state" >/dev/null 2>"$tmp/err" || fail "save of q: $(cat "$tmp/err")"
+sed -i 's/version 7.2.0 (vmlaunch fake)/version 8.0.0 (vmlaunch fake)/' "$tmp/qemu"
+refused 65 "q.state: saved with QEMU 7.2.0 vmlaunch fake; this QEMU ($tmp/qemu) is 8.0.0 (vmlaunch fake)" \
+	"another QEMU version" "$tmp/q.state"
 
 size=$(stat -c %s "$state")
 head -c $((size - 10)) "$state" >"$tmp/short.state"
