@@ -492,6 +492,17 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 		strvec_push(&m.overrides, overrides->v[i]);
 		strvec_push(&m.cwds, cwds->v[i]);
 	}
+	/*
+	 * The default MAC is a hash of the name, and the guest's NIC keeps the
+	 * MAC it was saved with: a restore under another name keeps this one.
+	 */
+	if (p->cfg->net != NET_NONE && !p->cfg->s[KEY_NET_MAC].set) {
+		const unsigned char *a = p->cfg->net_mac;
+
+		strvec_pushf(&m.overrides, "net_mac=%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1],
+			     a[2], a[3], a[4], a[5]);
+		strvec_push(&m.cwds, "/");
+	}
 	savestate_describe(p, &m.plan);
 	for (i = 0; i < p->ndisks && m.ndisks < SAVESTATE_DISKS_MAX; i++) {
 		int fd;
@@ -640,6 +651,12 @@ int savestate_check(const struct savestate_meta *m, const char *file, const stru
 		diag_error(d, NULL, EXIT_CONFIG, "%s: %s", file, diffs.v[i]);
 	if (diffs.n)
 		version_diff(m, &now, file, d);
+	for (i = 0; i < diffs.n; i++)
+		if (strncmp(diffs.v[i], "saved with device", 17) == 0 && strstr(diffs.v[i], " mac=")) {
+			diag_error(d, NULL, EXIT_CONFIG, "%s: a NIC's default MAC comes from the VM's "
+				   "name: -o net_mac= with the saved MAC keeps it", file);
+			break;
+		}
 	if (diffs.n)
 		diag_error(d, NULL, EXIT_CONFIG, "%s: not restored: a saved state is restored only "
 			   "into the VM it was saved from (boot the changed VM instead)", file);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # What a restore refuses, each before QEMU starts (no VM directory made,
 # no QEMU run) and with the difference named: a state from another config,
-# another memory size, a changed disk image, another QEMU (both versions), a truncated file, a file that
+# another memory size, a changed disk image, another QEMU (both versions),
+# another name's default MAC (a hint; without CONFIG the saved MAC is kept), a truncated file, a file that
 # is not a state file, a missing one.  And what save refuses: no such VM,
 # an ended VM, a writable disk without snapshot, a missing FILE.  QEMU is
 # tests/e2e/fake-qemu, which speaks enough QMP to be saved.
@@ -64,6 +65,18 @@ cp "$top/tests/e2e/fake-qemu" "$tmp/qemu"
 sed -i 's/version 7.2.0 (vmlaunch fake)/version 8.0.0 (vmlaunch fake)/' "$tmp/qemu"
 refused 65 "q.state: saved with QEMU 7.2.0 vmlaunch fake; this QEMU ($tmp/qemu) is 8.0.0 (vmlaunch fake)" \
 	"another QEMU version" "$tmp/q.state"
+
+# A NIC's default MAC (a hash of the name): kept by a restore under another
+# name without CONFIG; with one, the refusal says how to keep it.
+"$VMLAUNCH" start -o net=virtio -o rootfs="$disk" -o snapshot=yes -o name=pc "$conf" \
+	>/dev/null 2>"$tmp/err" || fail "start of pc: $(cat "$tmp/err")"
+"$VMLAUNCH" save --stop pc "$tmp/pc.state" >/dev/null 2>"$tmp/err" || fail "save of pc: $(cat "$tmp/err")"
+"$VMLAUNCH" start --restore "$tmp/pc.state" -o name=pc2 >/dev/null 2>"$tmp/err" ||
+	fail "restore of pc as pc2: status $?: $(cat "$tmp/err")"
+"$VMLAUNCH" stop --force pc2 >/dev/null 2>&1
+refused 65 "pc.state: a NIC's default MAC comes from the VM's name: -o net_mac= with the saved MAC keeps it" \
+	"another name with a CONFIG" "$tmp/pc.state" -o net=virtio -o rootfs="$disk" -o snapshot=yes \
+	-o name=pc3 "$conf"
 
 size=$(stat -c %s "$state")
 head -c $((size - 10)) "$state" >"$tmp/short.state"
