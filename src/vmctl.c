@@ -1583,6 +1583,14 @@ static int save_qmp(struct save_job *j, const char *cmd, const char *args, int f
 	return r < 0 ? -1 : 0;
 }
 
+static void too_big(const struct save_job *j, size_t len, struct diag *d)
+{
+	diag_error(d, NULL, EXIT_CONFIG, "save: the metadata of %s (its config's path, -o, "
+		   "devices) takes %s%zu bytes, more than a state file's %u: nothing was saved",
+		   j->vm->name, len >= SAVESTATE_HEADER_SIZE ? "at least " : "", len,
+		   SAVESTATE_HEADER_SIZE);
+}
+
 /* What the VM can be saved as: 0, or the status after reporting. */
 static int save_check(struct save_job *j, struct diag *d)
 {
@@ -1591,7 +1599,11 @@ static int save_check(struct save_job *j, struct diag *d)
 	size_t i;
 	int r = 0;
 
-	if (!record || savestate_parse(record, strlen(record), 0, 0, &j->meta, &why) < 0) {
+	if (record && strlen(record) >= SAVESTATE_HEADER_SIZE) {
+		/* vmdir_read reads no more: a record this long makes no header either. */
+		too_big(j, strlen(record), d);
+		r = EXIT_CONFIG;
+	} else if (!record || savestate_parse(record, strlen(record), 0, 0, &j->meta, &why) < 0) {
 		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s was started without a record of "
 			   "what it was made from%s%s (an older vmlaunch?): restart it", j->vm->name,
 			   why.len ? ": " : "", why.len ? why.buf : "");
@@ -1808,6 +1820,28 @@ static int save_disks(struct save_job *j, struct diag *d)
 	return 0;
 }
 
+/* The header with every offset and size at its widest: does it fit?  Known before any migration. */
+static int save_fits(struct save_job *j, struct diag *d)
+{
+	struct savestate_meta *m = &j->meta;
+	size_t i, len;
+	char *json;
+
+	m->stream_offset = m->stream_size = INT64_MAX;
+	for (i = 0; i < m->ndisks; i++)
+		m->disks[i].offset = m->disks[i].size = INT64_MAX;
+	json = savestate_json(m);
+	len = strlen(SAVESTATE_MAGIC) + strlen(json) + 1;
+	free(json);
+	m->stream_offset = m->stream_size = 0;
+	for (i = 0; i < m->ndisks; i++)
+		m->disks[i].offset = m->disks[i].size = 0;
+	if (len <= SAVESTATE_HEADER_SIZE)
+		return 0;
+	too_big(j, len, d);
+	return EXIT_CONFIG;
+}
+
 static int save_header(struct save_job *j, struct diag *d)
 {
 	char *json = savestate_json(&j->meta);
@@ -1867,6 +1901,8 @@ static int save_run(struct save_job *j, int stop, struct diag *d)
 	if (r)
 		return r;
 	j->meta.running = running;
+	if ((r = save_fits(j, d)) != 0)
+		return r;
 	if (savestate_tmp_open(j->file, &j->tmp, &why) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "save: %s", why.buf);
 		sb_release(&why);

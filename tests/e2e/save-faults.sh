@@ -10,7 +10,8 @@
 # - a migrate QEMU refuses: QEMU is not left holding the file (closefd);
 # - a state saved while paused: start --restore and test --restore continue
 #   the guest, run --restore refuses it (69); test's timeout message of a
-#   restore's first step says "nothing", never "(null)".
+#   restore's first step says "nothing", never "(null)";
+# - metadata too big for the header: refused (65) before any migration.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -22,7 +23,7 @@ fake_conf "$conf"
 head -c 1048576 /dev/zero >"$tmp/disk.img"
 o="-o rootfs=$tmp/disk.img -o snapshot=yes"
 
-# qmp NAME COMMAND: COMMAND on the VM's monitor.
+# qmp NAME COMMAND: COMMAND on the VM's monitor (its reply on stdout).
 qmp() {
 	python3 - "$XDG_RUNTIME_DIR/vmlaunch/$1/qmp.sock" "$2" <<'PY'
 import json, socket, sys
@@ -32,8 +33,10 @@ f = s.makefile("rwb", buffering=0)
 f.readline()
 for cmd in ("qmp_capabilities", sys.argv[2]):
     f.write(json.dumps({"execute": cmd}).encode() + b"\n")
-    if "error" in json.loads(f.readline()):
+    reply = json.loads(f.readline())
+    if "error" in reply:
         sys.exit(1)
+print(json.dumps(reply))
 PY
 }
 state_is() { "$VMLAUNCH" status "$1" 2>&1 | grep -q "state: *$2"; }
@@ -41,7 +44,7 @@ qemu_of() { cut -d' ' -f1 "$XDG_RUNTIME_DIR/vmlaunch/$1/pid"; }
 
 # A paused VM, saved twice.
 "$VMLAUNCH" -q start $o -o name=p "$conf" >/dev/null 2>"$tmp/err" || fail "start p: $(cat "$tmp/err")"
-qmp p stop || fail "stop on p's monitor"
+qmp p stop >/dev/null || fail "stop on p's monitor"
 for n in 1 2; do
 	"$VMLAUNCH" save p "$tmp/states/p$n.state" >"$tmp/out" 2>"$tmp/err" ||
 		fail "save $n of a paused VM: status $?: $(cat "$tmp/err")"
@@ -83,6 +86,17 @@ held=$(ls -l "/proc/$(qemu_of f)/fd" | grep "$tmp/states/")
 [ -z "$held" ] || fail "QEMU holds the failed save's file: $held"
 [ -e "$tmp/states/f.state" ] && fail "a failed save left its FILE"
 state_is f running || fail "after a refused migrate, f: $("$VMLAUNCH" status f 2>&1)"
+
+# 5000 -o: metadata over 64 KiB, found before QEMU migrates anything.
+many=$(i=0; while [ $i -lt 5000 ]; do printf ' -o memory=256M'; i=$((i + 1)); done)
+"$VMLAUNCH" -q start $o $many -o name=big "$conf" >/dev/null 2>"$tmp/err" || fail "start big: $(cat "$tmp/err")"
+"$VMLAUNCH" save big "$tmp/states/big.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 65 ] || fail "save of too much metadata: status $st, not 65: $(cat "$tmp/err")"
+grep -q "save: the metadata of big (.*) takes [a-z ]*[0-9]* bytes, more than a state file's 65536: nothing was saved" \
+	"$tmp/err" || fail "metadata message: $(cat "$tmp/err")"
+qmp big query-migrate | grep -q '"status": "none"' || fail "a migration ran: $(qmp big query-migrate)"
+[ -e "$tmp/states/big.state" ] && fail "a refused save left its FILE"
 
 # A state saved while paused (p1.state, above).
 "$VMLAUNCH" -q start --restore "$tmp/states/p1.state" -o name=p3 >/dev/null 2>"$tmp/err" ||
