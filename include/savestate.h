@@ -3,7 +3,8 @@
  * was made from, the contents its snapshot disks had, and QEMU's migration
  * stream.
  *
- *   [0, 64 KiB)   "VMLAUNCH-STATE 1\n", one line of JSON (the metadata), "\n", zeros
+ *   [0, 64 KiB)   "VMLAUNCH-STATE 1\n", one line of JSON (the metadata), "\n",
+ *                 "sha256 " and the JSON's SHA-256 in hex, "\n", zeros
  *   [64 KiB, ..)  QEMU's migration stream (what `migrate fd:` wrote)
  *   then          each snapshot disk's overlay (a qcow2 image over the base image)
  *
@@ -32,6 +33,7 @@ struct savestate_disk {
 	char *id;               /* the plan's disk id: "rootfs", "disk1" */
 	int fd;                 /* in a VM's record: QEMU's descriptor of the overlay */
 	uint64_t offset, size;  /* in a state file: the overlay's bytes */
+	char sha256[65];        /* in a state file: their SHA-256, hex ("" in a record) */
 };
 
 struct savestate_meta {
@@ -64,6 +66,13 @@ size_t savestate_compare(const struct strvec *saved, const struct strvec *now,
 
 /* The metadata as one line of JSON, no newline (a VM's record, a file's header). */
 char *savestate_json(const struct savestate_meta *m);
+/* A state file's header (magic, JSON, its SHA-256), *LEN bytes; not padded. */
+char *savestate_header(const struct savestate_meta *m, size_t *len);
+/*
+ * Does the header in BUF (LEN bytes, savestate_parse accepted it) carry
+ * its JSON's SHA-256, and the right one?  0, or -1 with the reason in WHY.
+ */
+int savestate_verify(const char *buf, size_t len, struct strbuf *why);
 
 /*
  * Parse metadata.  HEADER: BUF is the start of a state file (its first
@@ -97,9 +106,11 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d);
  * snapshot disk, a private copy of its saved overlay (an unlinked file in
  * TMPDIR, so each restore is independent) and the migration stream on a
  * descriptor of its own, as QEMU's -incoming.  The descriptors (not
- * close-on-exec, for QEMU) are added to FDS when not NULL.  savestate_check:
- * 0, or -1 after reporting.  savestate_restore_plan: 0, or -1 with the
- * reason in WHY (status 71).
+ * close-on-exec, for QEMU) are added to FDS when not NULL; each disk's
+ * copy is checked against its SHA-256.  savestate_check: 0, or -1 after
+ * reporting.  savestate_restore_plan: 0, or the status with the reason in
+ * WHY (66: a disk section corrupt; 65: a snapshot disk the state has no
+ * contents for; 71).
  */
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
 		    struct diag *d);
@@ -140,7 +151,13 @@ int savestate_tmp_commit(struct savestate_tmp *t, struct strbuf *why);
 /* Close (and remove) what is not committed; again does nothing. */
 void savestate_tmp_close(struct savestate_tmp *t);
 
-/* Copy LEN bytes from IN at IN_OFF to OUT at OUT_OFF: 0, or -1 with errno (EIO: short). */
-int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len);
+/*
+ * Copy LEN bytes from IN at IN_OFF to OUT at OUT_OFF: 0, or -1 with errno
+ * (EIO: short).  With SHA (not NULL), read and written by hand and hashed
+ * on the way.
+ */
+struct sha256;
+int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len,
+		   struct sha256 *sha);
 
 #endif

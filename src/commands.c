@@ -122,11 +122,10 @@ int cmd_run(const struct cli *cli)
 	if (status == EXIT_OK && prepare_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
 	if (status == EXIT_OK && cli->restore &&
-	    savestate_restore_plan(&meta, state, cli->restore, &plan,
-				   tmpdir && *tmpdir ? tmpdir : "/tmp", NULL, NULL, &why) < 0) {
-		diag_error(cli->d, NULL, EXIT_OSERR, "%s", why.buf);
-		status = EXIT_OSERR;
-	}
+	    (status = savestate_restore_plan(&meta, state, cli->restore, &plan,
+					     tmpdir && *tmpdir ? tmpdir : "/tmp", NULL, NULL,
+					     &why)) != 0)
+		diag_error(cli->d, NULL, status, "%s", why.buf);
 	sb_release(&why);
 	savestate_meta_free(&meta);
 	if (state >= 0)

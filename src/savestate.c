@@ -22,6 +22,7 @@
 #include "host.h"
 #include "json.h"
 #include "qemu_argv.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 #define HEAD_BYTES (1024 * 1024)   /* of each file, hashed into its identity */
@@ -299,11 +300,57 @@ char *savestate_json(const struct savestate_meta *m)
 		jw_int(&w, (int64_t)m->disks[i].offset);
 		jw_key(&w, "size");
 		jw_int(&w, (int64_t)m->disks[i].size);
+		if (m->disks[i].sha256[0])
+			jw_member_string(&w, "sha256", m->disks[i].sha256);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
 	jw_end_object(&w);
 	return sb_detach(&sb);
+}
+
+static void sha_hex(const char *p, size_t n, char hex[2 * SHA256_LEN + 1])
+{
+	unsigned char digest[SHA256_LEN];
+	struct sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, p, n);
+	sha256_final(&s, digest);
+	sha256_hex(digest, hex);
+}
+
+char *savestate_header(const struct savestate_meta *m, size_t *len)
+{
+	char *json = savestate_json(m), hex[2 * SHA256_LEN + 1];
+	struct strbuf sb = STRBUF_INIT;
+
+	sha_hex(json, strlen(json), hex);
+	sb_addf(&sb, "%s%s\nsha256 %s\n", SAVESTATE_MAGIC, json, hex);
+	free(json);
+	*len = sb.len;
+	return sb_detach(&sb);
+}
+
+int savestate_verify(const char *buf, size_t len, struct strbuf *why)
+{
+	size_t magic = strlen(SAVESTATE_MAGIC), jlen, want = 7 + 2 * SHA256_LEN + 1;
+	const char *json = buf + magic, *nl = memchr(json, '\n', len - magic);
+	char hex[2 * SHA256_LEN + 1];
+
+	jlen = (size_t)(nl - json);
+	if ((size_t)(buf + len - (nl + 1)) < want || memcmp(nl + 1, "sha256 ", 7) != 0 ||
+	    nl[want] != '\n') {
+		sb_adds(why, "its metadata has no SHA-256 (a state file of an older vmlaunch: save "
+			"the VM again)");
+		return -1;
+	}
+	sha_hex(json, jlen, hex);
+	if (memcmp(nl + 8, hex, 2 * SHA256_LEN) != 0) {
+		sb_adds(why, "its metadata is corrupt (its SHA-256 does not match)");
+		return -1;
+	}
+	return 0;
 }
 
 static int get_strings(const struct json *arr, struct strvec *out)
@@ -340,13 +387,18 @@ static int get_disks(const struct json *arr, struct savestate_meta *m)
 		return -1;
 	for (i = 0; i < json_count(arr); i++) {
 		const struct json *d = json_at(arr, i);
-		const char *id = json_str(json_get(d, "id"));
+		const char *id = json_str(json_get(d, "id")), *sha;
 		uint64_t fd;
 
 		if (!id || get_u64(d, "fd", &fd) < 0 || fd > 1u << 20 ||
 		    get_u64(d, "offset", &m->disks[i].offset) < 0 ||
 		    get_u64(d, "size", &m->disks[i].size) < 0)
 			return -1;
+		sha = json_str(json_get(d, "sha256"));
+		if (sha && (strlen(sha) != 2 * SHA256_LEN ||
+			    strspn(sha, "0123456789abcdef") != 2 * SHA256_LEN))
+			return -1;
+		snprintf(m->disks[i].sha256, sizeof(m->disks[i].sha256), "%s", sha ? sha : "");
 		m->disks[i].id = xstrdup(id);
 		m->disks[i].fd = (int)fd;
 		m->ndisks++;
@@ -553,20 +605,23 @@ unsigned savestate_config_load(struct vm_config *cfg, const char *file,
 
 /* ---- the file ---- */
 
-int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len)
+int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len,
+		   struct sha256 *sha)
 {
 	static char buf[1 << 16];
 
 	while (len) {
 		off_t io = (off_t)in_off, oo = (off_t)out_off;
-		ssize_t n = copy_file_range(in, &io, out, &oo, len, 0);
+		ssize_t n = sha ? -1 : copy_file_range(in, &io, out, &oo, len, 0);
 
-		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-			      errno == EOPNOTSUPP)) {
-			/* Another file system, or /proc: by hand. */
+		if (sha || (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+				      errno == EOPNOTSUPP))) {
+			/* Hashed, another file system, or /proc: by hand. */
 			n = pread(in, buf, len < sizeof(buf) ? len : sizeof(buf), (off_t)in_off);
 			if (n > 0 && pwrite(out, buf, (size_t)n, (off_t)out_off) != n)
 				return -1;
+			if (n > 0 && sha)
+				sha256_update(sha, buf, (size_t)n);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -610,7 +665,10 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 		close(fd);
 		return -1;
 	}
-	if (savestate_parse(buf, (size_t)n, 1, (uint64_t)st.st_size, m, &why) < 0) {
+	if (savestate_parse(buf, (size_t)n, 1, (uint64_t)st.st_size, m, &why) == 0 &&
+	    savestate_verify(buf, (size_t)n, &why) < 0)
+		savestate_meta_free(m);
+	if (why.len) {
 		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot restore from it: %s", file, why.buf);
 		sb_release(&why);
 		close(fd);
@@ -666,19 +724,34 @@ int savestate_check(const struct savestate_meta *m, const char *file, const stru
 	return i ? -1 : 0;
 }
 
-/* A private copy of saved disk section K: an unlinked file in TMPDIR. */
+/*
+ * A private copy of saved disk section K: an unlinked file in TMPDIR.  Its
+ * SHA-256 checked on the way (the bytes are read anyway): EBADMSG.
+ */
 static int disk_copy(int state, const struct savestate_disk *k, const char *tmpdir)
 {
 	char *path = xasprintf("%s/vmlaunch-restore.XXXXXX", tmpdir);
+	char hex[2 * SHA256_LEN + 1];
+	unsigned char digest[SHA256_LEN];
+	struct sha256 sha;
 	int fd = mkstemp(path), err;
 
+	sha256_init(&sha);
 	if (fd >= 0) {
 		unlink(path);
-		if (savestate_copy(state, k->offset, fd, 0, k->size) < 0) {
+		if (savestate_copy(state, k->offset, fd, 0, k->size, k->sha256[0] ? &sha : NULL) < 0) {
 			err = errno;
 			close(fd);
 			errno = err;
 			fd = -1;
+		} else if (k->sha256[0]) {
+			sha256_final(&sha, digest);
+			sha256_hex(digest, hex);
+			if (strcmp(hex, k->sha256) != 0) {
+				close(fd);
+				errno = EBADMSG;
+				fd = -1;
+			}
 		}
 	}
 	free(path);
@@ -709,7 +782,7 @@ int savestate_restore_plan(const struct savestate_meta *m, int state, const char
 		sb_addf(why, "%s: cannot read the saved state: %s", file, strerror(errno));
 		if (in >= 0)
 			close(in);
-		return -1;
+		return EXIT_OSERR;
 	}
 	keep(in, fds, nfds);
 	plan_set(&p->incoming, xasprintf("fd:%d", in));
@@ -723,13 +796,18 @@ int savestate_restore_plan(const struct savestate_meta *m, int state, const char
 		if (k == m->ndisks) {
 			sb_addf(why, "%s: it holds no contents for the snapshot disk %s", file,
 				disk->id);
-			return -1;
+			return EXIT_CONFIG;
 		}
 		fd = keep(disk_copy(state, &m->disks[k], tmpdir), fds, nfds);
+		if (fd < 0 && errno == EBADMSG) {
+			sb_addf(why, "%s: cannot restore from it: its saved disk %s is corrupt (its "
+				"SHA-256 does not match)", file, disk->id);
+			return EXIT_NOINPUT;
+		}
 		if (fd < 0) {
 			sb_addf(why, "%s: cannot copy the saved disk %s into %s: %s", file,
 				disk->id, tmpdir, strerror(errno));
-			return -1;
+			return EXIT_OSERR;
 		}
 		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));
 	}

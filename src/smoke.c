@@ -519,7 +519,7 @@ static int make_overlays(struct run *r, const struct options *o, const struct wh
 	size_t i;
 
 	if (o->restore && savestate_restore_plan(&o->meta, o->restore_fd, o->restore, &r->plan,
-						 at, r->fds, &r->nfds, &err) < 0) {
+						 at, r->fds, &r->nfds, &err) != 0) {
 		set_outcome(r, OUT_FAIL, "%s", err.buf);
 		sb_release(&err);
 		free(at);

@@ -26,6 +26,7 @@
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "savestate.h"
+#include "sha256.h"
 #include "spawn.h"
 #include "strbuf.h"
 #include "supervise.h"
@@ -765,10 +766,11 @@ int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *e
 		status = EXIT_OSERR;
 	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
 		status = d->status;
-	} else if (o.restore && savestate_restore_plan(&meta, state_fd, o.restore, &plan, tmp_dir(),
-						       handoff, &lc.nhandoff, &why) < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
-		status = EXIT_OSERR;
+	} else if (o.restore && (r = savestate_restore_plan(&meta, state_fd, o.restore, &plan,
+							   tmp_dir(), handoff, &lc.nhandoff,
+							   &why)) != 0) {
+		diag_error(d, NULL, r, "start: %s", why.buf);
+		status = r;
 	} else if (prepare_overlays(&plan, d) < 0) {
 		status = d->status;
 	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
@@ -1777,45 +1779,58 @@ static int save_stream(struct save_job *j, struct diag *d)
 	return 0;
 }
 
-/* Each snapshot overlay, read through QEMU's own descriptor, after the stream. */
+/*
+ * One snapshot overlay K, read through QEMU's own descriptor, to AT in the
+ * file, hashed on the way: 0, or the status after reporting.
+ */
+static int save_disk(struct save_job *j, struct savestate_disk *k, uint64_t at, struct diag *d)
+{
+	char *path = xasprintf("/proc/%ld/fd/%d", (long)j->pid, k->fd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	unsigned char digest[SHA256_LEN];
+	uint64_t done = 0, n, size = 0;
+	struct sha256 sha;
+	struct stat st;
+
+	sha256_init(&sha);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		r = -1;
+	else
+		size = (uint64_t)st.st_size;
+	/* In pieces: a signal meanwhile ends the save, it does not wait for the copy. */
+	for (; r == 0 && done < size; done += n) {
+		n = size - done < SAVE_CHUNK ? size - done : SAVE_CHUNK;
+		if (savestate_copy(fd, done, j->tmp.fd, at + done, n, &sha) < 0)
+			r = -1;
+		else
+			r = save_signalled(j, d);
+	}
+	if (r < 0)
+		diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s (%s) into "
+			   "%s: %s", k->id, path, j->file, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	if (r)
+		return r < 0 ? EXIT_OSERR : r;
+	sha256_final(&sha, digest);
+	sha256_hex(digest, k->sha256);
+	k->offset = at;
+	k->size = size;
+	return 0;
+}
+
+/* Each snapshot overlay, after the stream. */
 static int save_disks(struct save_job *j, struct diag *d)
 {
 	uint64_t at = j->meta.stream_offset + j->meta.stream_size;
 	size_t i;
+	int r;
 
 	for (i = 0; i < j->meta.ndisks; i++) {
-		struct savestate_disk *k = &j->meta.disks[i];
-		char *path = xasprintf("/proc/%ld/fd/%d", (long)j->pid, k->fd);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		struct stat st;
-
-		uint64_t done = 0, n;
-		int r = 0;
-
-		if (fd < 0 || fstat(fd, &st) < 0)
-			r = -1;
-		/* In pieces: a signal meanwhile ends the save, it does not wait for the copy. */
-		for (; r == 0 && done < (uint64_t)st.st_size; done += n) {
-			n = (uint64_t)st.st_size - done < SAVE_CHUNK ? (uint64_t)st.st_size - done :
-								      SAVE_CHUNK;
-			if (savestate_copy(fd, done, j->tmp.fd, at + done, n) < 0)
-				r = -1;
-			else if ((r = save_signalled(j, d)) != 0)
-				break;
-		}
-		if (r < 0)
-			diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s "
-				   "(%s) into %s: %s", k->id, path, j->file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		if (r) {
-			free(path);
-			return r < 0 ? EXIT_OSERR : r;
-		}
-		free(path);
-		k->offset = at;
-		k->size = (uint64_t)st.st_size;
-		at += k->size;
+		if ((r = save_disk(j, &j->meta.disks[i], at, d)) != 0)
+			return r;
+		at += j->meta.disks[i].size;
 	}
 	return 0;
 }
@@ -1825,17 +1840,18 @@ static int save_fits(struct save_job *j, struct diag *d)
 {
 	struct savestate_meta *m = &j->meta;
 	size_t i, len;
-	char *json;
 
 	m->stream_offset = m->stream_size = INT64_MAX;
-	for (i = 0; i < m->ndisks; i++)
+	for (i = 0; i < m->ndisks; i++) {
 		m->disks[i].offset = m->disks[i].size = INT64_MAX;
-	json = savestate_json(m);
-	len = strlen(SAVESTATE_MAGIC) + strlen(json) + 1;
-	free(json);
+		memset(m->disks[i].sha256, 'f', 2 * SHA256_LEN);
+	}
+	free(savestate_header(m, &len));
 	m->stream_offset = m->stream_size = 0;
-	for (i = 0; i < m->ndisks; i++)
+	for (i = 0; i < m->ndisks; i++) {
 		m->disks[i].offset = m->disks[i].size = 0;
+		m->disks[i].sha256[0] = '\0';
+	}
 	if (len <= SAVESTATE_HEADER_SIZE)
 		return 0;
 	too_big(j, len, d);
@@ -1844,17 +1860,16 @@ static int save_fits(struct save_job *j, struct diag *d)
 
 static int save_header(struct save_job *j, struct diag *d)
 {
-	char *json = savestate_json(&j->meta);
-	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
+	size_t len;
+	char *head = savestate_header(&j->meta, &len);
 	int r = 0;
 
-	sb_addf(&sb, "%s%s\n", SAVESTATE_MAGIC, json);
-	free(json);
-	if (sb.len > SAVESTATE_HEADER_SIZE) {
+	if (len > SAVESTATE_HEADER_SIZE) {
 		diag_error(d, NULL, EXIT_INTERNAL, "save: the metadata of %s does not fit in "
 			   "%u bytes", j->vm->name, SAVESTATE_HEADER_SIZE);
 		r = EXIT_INTERNAL;
-	} else if (pwrite(j->tmp.fd, sb.buf, sb.len, 0) != (ssize_t)sb.len) {
+	} else if (pwrite(j->tmp.fd, head, len, 0) != (ssize_t)len) {
 		diag_error(d, NULL, EXIT_OSERR, "save: cannot write %s: %s", j->file,
 			   strerror(errno));
 		r = EXIT_OSERR;
@@ -1864,7 +1879,7 @@ static int save_header(struct save_job *j, struct diag *d)
 		diag_error(d, NULL, EXIT_OSERR, "save: %s: %s", j->file, why.buf);
 		r = EXIT_OSERR;
 	}
-	sb_release(&sb);
+	free(head);
 	sb_release(&why);
 	return r;
 }

@@ -2,7 +2,8 @@
 # What a restore refuses, each before QEMU starts (no VM directory made,
 # no QEMU run) and with the difference named: a state from another config,
 # another memory size, a changed disk image, another QEMU (both versions),
-# another name's default MAC (a hint; without CONFIG the saved MAC is kept), a truncated file, a file that
+# another name's default MAC (a hint; without CONFIG the saved MAC is kept),
+# a file corrupted in place (its metadata's or a disk's SHA-256), a truncated file, a file that
 # is not a state file, a missing one.  And what save refuses: no such VM,
 # an ended VM, a writable disk without snapshot, a missing FILE.  QEMU is
 # tests/e2e/fake-qemu, which speaks enough QMP to be saved.
@@ -45,6 +46,20 @@ refused 65 "$state: saved with memory=128M, the config says 256M" "another memor
 	"$state" -o memory=256M
 refused 65 "not restored: a saved state is restored only into the VM it was saved from" \
 	"another memory size (the summary)" "$state" -o memory=256M
+# Corrupted in place, the sizes right: the metadata, a disk section.
+cp "$state" "$tmp/meta.state"
+sed -i '2s/memory=128M/memory=127M/' "$tmp/meta.state"
+refused 66 "meta.state: cannot restore from it: its metadata is corrupt (its SHA-256 does not match)" \
+	"corrupt metadata" "$tmp/meta.state" -o memory=127M
+cp "$state" "$tmp/disk.state"
+printf 'XXXX' | dd of="$tmp/disk.state" bs=1 seek=$(($(stat -c %s "$state") - 8)) conv=notrunc status=none
+"$VMLAUNCH" start --restore "$tmp/disk.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 66 ] || fail "a corrupt disk section: status $st, not 66: $(cat "$tmp/err")"
+grep -q "disk.state: cannot restore from it: its saved disk rootfs is corrupt (its SHA-256 does not match)" \
+	"$tmp/err" || fail "corrupt disk message: $(cat "$tmp/err")"
+[ -z "$(ls -A "$XDG_RUNTIME_DIR/vmlaunch" 2>/dev/null)" ] || fail "a corrupt disk section started a VM"
+
 cp "$conf" "$tmp/other.conf"
 printf 'machine = q35\n' >>"$tmp/other.conf"
 refused 65 "saved with machine=pc, the config says q35" "another config" \

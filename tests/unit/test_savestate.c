@@ -72,6 +72,46 @@ static char *header_of(const struct savestate_meta *m, size_t *len)
 	return buf;
 }
 
+/* The header as save writes it: its SHA-256 checked; a byte changed, or no hash, refused. */
+static void test_header_sha(void)
+{
+	struct savestate_meta m, got;
+	struct strbuf why = STRBUF_INIT;
+	size_t len;
+	char *head, *buf = calloc(1, SAVESTATE_HEADER_SIZE), *p;
+
+	memset(&m, 0, sizeof(m));
+	m.config = strdup("/c.conf");
+	strvec_push(&m.plan, "memory=128M");
+	m.stream_offset = SAVESTATE_HEADER_SIZE;
+	m.stream_size = 10;
+	m.disks[0].id = strdup("rootfs");
+	memset(m.disks[0].sha256, 'a', 64);
+	m.disks[0].offset = SAVESTATE_HEADER_SIZE + 10;
+	m.disks[0].size = 5;
+	m.ndisks = 1;
+	head = savestate_header(&m, &len);
+	memcpy(buf, head, len);
+	CHECK(savestate_parse(buf, SAVESTATE_HEADER_SIZE, 1, SAVESTATE_HEADER_SIZE + 15, &got,
+			      &why) == 0);
+	CHECK(strcmp(got.disks[0].sha256, m.disks[0].sha256) == 0);
+	savestate_meta_free(&got);
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) == 0);
+	p = strstr(buf, "128M");
+	p[2] = '9';
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) < 0);
+	CHECK(strstr(why.buf, "its metadata is corrupt") != NULL);
+	sb_release(&why);
+	memset(strstr(buf, "\nsha256 "), 0, 8);
+	buf[strlen(head) - 73] = '\n';
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) < 0);
+	CHECK(strstr(why.buf, "has no SHA-256") != NULL);
+	sb_release(&why);
+	free(head);
+	free(buf);
+	savestate_meta_free(&m);
+}
+
 static void sample(struct savestate_meta *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -181,6 +221,7 @@ const struct unit_case savestate_cases[] = {
 	{ "savestate/compare-same", test_compare_same },
 	{ "savestate/compare-named", test_compare_named },
 	{ "savestate/round-trip", test_round_trip },
+	{ "savestate/header-sha256", test_header_sha },
 	{ "savestate/record-and-config", test_record_and_config },
 	{ NULL, NULL },
 };
