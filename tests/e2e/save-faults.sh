@@ -11,7 +11,9 @@
 # - a state saved while paused: start --restore and test --restore continue
 #   the guest, run --restore refuses it (69); test's timeout message of a
 #   restore's first step says "nothing", never "(null)";
-# - metadata too big for the header: refused (65) before any migration.
+# - metadata too big for the header: refused (65) before any migration;
+# - SIGINT while the overlay is copied (after the migration): 130 at once,
+#   no FILE, the guest runs on.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
 XDG_RUNTIME_DIR=$tmp/run
@@ -97,6 +99,30 @@ grep -q "save: the metadata of big (.*) takes [a-z ]*[0-9]* bytes, more than a s
 	"$tmp/err" || fail "metadata message: $(cat "$tmp/err")"
 qmp big query-migrate | grep -q '"status": "none"' || fail "a migration ran: $(qmp big query-migrate)"
 [ -e "$tmp/states/big.state" ] && fail "a refused save left its FILE"
+
+# An overlay of 1 GiB (grown through QEMU's descriptor): a copy that takes a while.
+"$VMLAUNCH" -q start $o -o name=cp "$conf" >/dev/null 2>"$tmp/err" || fail "start cp: $(cat "$tmp/err")"
+q=$(qemu_of cp)
+ov=$(ls -l "/proc/$q/fd" | awk '/vmlaunch-overlay|\(deleted\)/ && !/states/ {print $9; exit}')
+[ -n "$ov" ] || fail "no overlay among QEMU's files: $(ls -l "/proc/$q/fd")"
+truncate -s 1G "/proc/$q/fd/$ov" || fail "cannot grow the overlay"
+"$VMLAUNCH" save cp "$tmp/states/cp.state" >"$tmp/out" 2>"$tmp/err" &
+save=$!
+copying() {
+	for f in /proc/$save/fd/*; do
+		case $(readlink "$f") in "$tmp/states/"*) [ "$(stat -L -c %s "$f")" -gt 2000000 ] && return 0 ;; esac
+	done
+	return 1
+}
+until_ok 20 "the save did not start copying the overlay" copying
+kill -INT $save
+wait $save
+st=$?
+[ $st -eq 130 ] || fail "SIGINT during the copy: status $st, not 130: $(cat "$tmp/out" "$tmp/err")"
+grep -q "save: stopped by signal 2; nothing was saved" "$tmp/err" || fail "SIGINT message: $(cat "$tmp/err")"
+[ -e "$tmp/states/cp.state" ] && fail "a save stopped by SIGINT left its FILE"
+state_is cp running || fail "after SIGINT during the copy, cp: $("$VMLAUNCH" status cp 2>&1)"
+"$VMLAUNCH" stop --force cp >/dev/null 2>&1
 
 # A state saved while paused (p1.state, above).
 "$VMLAUNCH" -q start --restore "$tmp/states/p1.state" -o name=p3 >/dev/null 2>"$tmp/err" ||
