@@ -691,151 +691,196 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	return 0;
 }
 
-int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *env,
-		struct diag *d)
-{
-	struct qemu_cmd cmd = QEMU_CMD_INIT;
-	struct vmroot root = { NULL, -1 };
-	struct vmdir vm = { NULL, NULL, -1, -1 };
-	struct strbuf why = STRBUF_INIT;
-	struct launch_ctx lc = { NULL, 0, -1, NULL, 0, NULL };
-	int handoff[SAVESTATE_DISKS_MAX + 2];
+/* Everything one start holds, freed by start_free. */
+struct start_job {
 	struct start_opts o;
 	struct vm_config cfg;
 	struct vm_plan plan;
 	struct savestate_meta meta;
-	struct strvec restore_ov = STRVEC_INIT, cwds = STRVEC_INIT;
-	const struct strvec *ov;
-	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL, state_fd = -1;
-	char *state = NULL, *record = NULL, *abs = NULL;
+	struct strvec restore_ov, cwds;     /* the -o a restore loads; each -o's directory */
+	const struct strvec *ov;            /* the -o loaded */
+	struct qemu_cmd cmd;
+	struct vmroot root;
+	struct vmdir vm;
+	struct launch_ctx lc;
+	int handoff[SAVESTATE_DISKS_MAX + 2];
+	int *inherited, state_fd, qemu_log, log_fd;
+	char *state, *record, *abs;
+};
+
+/* The config loaded, validated and (--restore) checked against the state: 0 or the status. */
+static int start_load(struct start_job *j, const char *cwd, const struct host_env *env,
+		      struct diag *d)
+{
+	struct start_opts *o = &j->o;
 	size_t i;
 
-	memset(&plan, 0, sizeof(plan));
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&meta, 0, sizeof(meta));
-	lc.ninherited = inherited_fds(&inherited);
-	lc.inherited = inherited;
-	lc.handoff = handoff;
-	status = start_options(argc, argv, &o, d);
-	if (status)
-		goto out;
-	ov = &o.overrides;
-	lc.restore = o.restore;
-	if (o.restore) {
-		if ((state_fd = savestate_open(o.restore, &meta, d)) < 0) {
-			status = d->status;
-			goto out;
-		}
-		handoff[lc.nhandoff++] = state_fd;
-		savestate_config(&meta, o.config, &o.overrides, cwd, &o.config, &restore_ov, &cwds);
-		ov = &restore_ov;
+	j->ov = &o->overrides;
+	j->lc.restore = o->restore;
+	if (o->restore) {
+		if ((j->state_fd = savestate_open(o->restore, &j->meta, d)) < 0)
+			return d->status;
+		j->handoff[j->lc.nhandoff++] = j->state_fd;
+		savestate_config(&j->meta, o->config, &o->overrides, cwd, &o->config,
+				 &j->restore_ov, &j->cwds);
+		j->ov = &j->restore_ov;
 	} else {
-		for (i = 0; i < ov->n; i++)
-			strvec_push(&cwds, cwd);
+		for (i = 0; i < j->ov->n; i++)
+			strvec_push(&j->cwds, cwd);
 	}
-	if (savestate_config_load(&cfg, o.config, ov, &cwds, cwd, d) ||
-	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan) ||
-	    (o.restore && savestate_check(&meta, o.restore, &plan, d) < 0)) {
-		status = d->status;
-		goto out;
-	}
-	abs = o.config[0] == '/' ? xstrdup(o.config) : xasprintf("%s/%s", cwd, o.config);
+	if (savestate_config_load(&j->cfg, o->config, j->ov, &j->cwds, cwd, d) ||
+	    config_validate(&j->cfg, VALIDATE_STRICT, env, d, &j->plan) ||
+	    (o->restore && savestate_check(&j->meta, o->restore, &j->plan, d) < 0))
+		return d->status;
+	j->abs = o->config[0] == '/' ? xstrdup(o->config) : xasprintf("%s/%s", cwd, o->config);
+	return 0;
+}
+
+/* The VM's directory, made and locked: 0, or the status (no directory of ours). */
+static int start_dir(struct start_job *j, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
 	/* From here a signal is an event: a VM half started is stopped, not left. */
-	lc.sigfd = signals_open();
-	if (lc.sigfd < 0 || open_root(&root, 1, d) < 0) {
-		if (lc.sigfd < 0)
+	j->lc.sigfd = signals_open();
+	if (j->lc.sigfd < 0 || open_root(&j->root, 1, d) < 0) {
+		if (j->lc.sigfd < 0)
 			diag_error(d, NULL, EXIT_OSERR, "start: signalfd: %s", strerror(errno));
-		status = EXIT_OSERR;
-		goto out;
+		return EXIT_OSERR;
 	}
-	r = vmdir_create(&root, cfg.name, &vm, &why);
-	if (r != 0) {
-		if (r > 0)
-			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: a VM named '%s' is running "
-				   "(vmlaunch stop %s; or another instance: -o name=OTHER)",
-				   cfg.name, cfg.name);
-		else
-			diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
-		status = d->status;
-		goto out_dir;      /* someone else's: closed, not removed */
-	}
-	qemu_log = vmdir_create_file(&vm, "qemu.log", 1);
-	if (qemu_log < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
+	r = vmdir_create(&j->root, j->cfg.name, &j->vm, &why);
+	if (r > 0)
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "start: a VM named '%s' is running "
+			   "(vmlaunch stop %s; or another instance: -o name=OTHER)",
+			   j->cfg.name, j->cfg.name);
+	else if (r < 0)
+		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
+	sb_release(&why);
+	return r ? d->status : 0;
+}
+
+/* In the VM's directory: its log, overlays, state and record, QEMU's command line. */
+static int start_files(struct start_job *j, const char *cwd, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int status = 0, r;
+
+	j->qemu_log = vmdir_create_file(&j->vm, "qemu.log", 1);
+	if (j->qemu_log < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", j->vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
-	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
+	} else if (start_plan(&j->plan, &j->vm, &j->log_fd, d) < 0) {
 		status = d->status;
-	} else if (o.restore && (r = savestate_restore_plan(&meta, state_fd, o.restore, &plan,
-							   tmp_dir(), handoff, &lc.nhandoff,
-							   &why)) != 0) {
+	} else if (j->o.restore &&
+		   (r = savestate_restore_plan(&j->meta, j->state_fd, j->o.restore, &j->plan,
+					       tmp_dir(), j->handoff, &j->lc.nhandoff, &why)) != 0) {
 		diag_error(d, NULL, r, "start: %s", why.buf);
 		status = r;
-	} else if (prepare_overlays(&plan, d) < 0) {
+	} else if (prepare_overlays(&j->plan, d) < 0) {
 		status = d->status;
-	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
-		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov, &cwds))) < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
+	} else if (vmdir_write(&j->vm, "state", (j->state = state_text(&j->plan, j->o.config,
+									 cwd))) < 0 ||
+		   vmdir_write(&j->vm, "record", (j->record = savestate_record(&j->plan, j->abs,
+									   j->ov, &j->cwds))) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", j->vm.path,
 			   strerror(errno));
 		status = EXIT_OSERR;
-	} else if (qemu_cmd_build(&plan, &cmd) < 0) {
+	} else if (qemu_cmd_build(&j->plan, &j->cmd) < 0) {
 		diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
-			   "line: %s", cmd.error);
+			   "line: %s", j->cmd.error);
 		status = EXIT_INTERNAL;
-	} else {
-		if (d->verbose) {
-			fputs("vmlaunch: start ", d->out);
-			launch_print(&cmd, d->out);
-		}
-		status = launch(&root, &vm, cmd.argv.v, qemu_log, &lc, d);
-		if (status == 0 && o.restore) {
-			status = wait_restored(&vm, o.restore, o.timeout, lc.sigfd, d);
-			if (status) {
-				kill_vm(&vm);
-				vmdir_remove(&root, &vm);
-			}
-		} else if (status == 0 && o.wait) {
-			char *log = vmstate_get(state, "log");
-
-			if (!log)
-				diag_warn(d, NULL, "start: --wait: %s has no console (serial = none), "
-					  "so nothing to wait for", cfg.name);
-			status = log ? wait_ready(&vm, log, o.timeout, lc.sigfd, d) : 0;
-			free(log);
-			if (status) {
-				kill_vm(&vm);
-				vmdir_remove(&root, &vm);
-			}
-		}
-		if (status == 0)
-			printf("%s\n", cfg.name);
-		goto out_dir;
 	}
-	vmdir_remove(&root, &vm);
-out_dir:
-	vmdir_close(&vm);
-	vmroot_close(&root);
-out:
-	if (qemu_log >= 0)
-		close(qemu_log);
-	if (log_fd >= 0)
-		close(log_fd);
-	free(state);
-	free(record);
-	free(abs);
-	savestate_meta_free(&meta);
-	strvec_clear(&restore_ov);
-	strvec_clear(&cwds);
-	free(inherited);
-	for (i = 0; i < lc.nhandoff; i++)
-		close(handoff[i]);
-	if (lc.sigfd >= 0)
-		close(lc.sigfd);
-	qemu_cmd_free(&cmd);
-	plan_free(&plan);
-	config_free(&cfg);
-	strvec_clear(&o.overrides);
 	sb_release(&why);
+	return status;
+}
+
+/* QEMU started, and waited for (--restore: the state read; --wait: the boot marker). */
+static int start_run(struct start_job *j, struct diag *d)
+{
+	int status;
+
+	if (d->verbose) {
+		fputs("vmlaunch: start ", d->out);
+		launch_print(&j->cmd, d->out);
+	}
+	status = launch(&j->root, &j->vm, j->cmd.argv.v, j->qemu_log, &j->lc, d);
+	if (status == 0 && j->o.restore) {
+		status = wait_restored(&j->vm, j->o.restore, j->o.timeout, j->lc.sigfd, d);
+	} else if (status == 0 && j->o.wait) {
+		char *log = vmstate_get(j->state, "log");
+
+		if (!log)
+			diag_warn(d, NULL, "start: --wait: %s has no console (serial = none), "
+				  "so nothing to wait for", j->cfg.name);
+		status = log ? wait_ready(&j->vm, log, j->o.timeout, j->lc.sigfd, d) : 0;
+		free(log);
+	} else {
+		return status;     /* launch cleaned up after itself */
+	}
+	if (status) {
+		kill_vm(&j->vm);
+		vmdir_remove(&j->root, &j->vm);
+	}
+	return status;
+}
+
+static void start_free(struct start_job *j)
+{
+	size_t i;
+
+	vmdir_close(&j->vm);
+	vmroot_close(&j->root);
+	if (j->qemu_log >= 0)
+		close(j->qemu_log);
+	if (j->log_fd >= 0)
+		close(j->log_fd);
+	free(j->state);
+	free(j->record);
+	free(j->abs);
+	savestate_meta_free(&j->meta);
+	strvec_clear(&j->restore_ov);
+	strvec_clear(&j->cwds);
+	free(j->inherited);
+	for (i = 0; i < j->lc.nhandoff; i++)
+		close(j->handoff[i]);
+	if (j->lc.sigfd >= 0)
+		close(j->lc.sigfd);
+	qemu_cmd_free(&j->cmd);
+	plan_free(&j->plan);
+	config_free(&j->cfg);
+	strvec_clear(&j->o.overrides);
+}
+
+int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *env,
+		struct diag *d)
+{
+	static const struct qemu_cmd cmd_init = QEMU_CMD_INIT;
+	struct start_job j;
+	int status;
+
+	memset(&j, 0, sizeof(j));
+	j.cmd = cmd_init;
+	j.root.fd = j.vm.fd = j.vm.lock = -1;
+	j.lc.sigfd = j.state_fd = j.qemu_log = j.log_fd = -1;
+	j.lc.ninherited = inherited_fds(&j.inherited);
+	j.lc.inherited = j.inherited;
+	j.lc.handoff = j.handoff;
+	status = start_options(argc, argv, &j.o, d);
+	if (status == 0)
+		status = start_load(&j, cwd, env, d);
+	if (status == 0 && (status = start_dir(&j, d)) == 0) {
+		/* Ours from here: removed again unless QEMU runs. */
+		status = start_files(&j, cwd, d);
+		if (status)
+			vmdir_remove(&j.root, &j.vm);
+		else
+			status = start_run(&j, d);
+		if (status == 0)
+			printf("%s\n", j.cfg.name);
+	}
+	start_free(&j);
 	return status;
 }
 
