@@ -3,7 +3,8 @@
  * was made from, the contents its snapshot disks had, and QEMU's migration
  * stream.
  *
- *   [0, 64 KiB)   "VMLAUNCH-STATE 1\n", one line of JSON (the metadata), "\n", zeros
+ *   [0, 64 KiB)   "VMLAUNCH-STATE 1\n", one line of JSON (the metadata), "\n",
+ *                 "sha256 " and the JSON's SHA-256 in hex, "\n", zeros
  *   [64 KiB, ..)  QEMU's migration stream (what `migrate fd:` wrote)
  *   then          each snapshot disk's overlay (a qcow2 image over the base image)
  *
@@ -32,11 +33,13 @@ struct savestate_disk {
 	char *id;               /* the plan's disk id: "rootfs", "disk1" */
 	int fd;                 /* in a VM's record: QEMU's descriptor of the overlay */
 	uint64_t offset, size;  /* in a state file: the overlay's bytes */
+	char sha256[65];        /* in a state file: their SHA-256, hex ("" in a record) */
 };
 
 struct savestate_meta {
 	char *config;           /* absolute */
 	struct strvec overrides;
+	struct strvec cwds;     /* the directory each -o was given in (empty: unknown) */
 	struct strvec plan;     /* savestate_describe's lines */
 	char *qemu_version;     /* query-version's, or NULL in a record */
 	int running;            /* the guest ran when it was saved */
@@ -63,6 +66,13 @@ size_t savestate_compare(const struct strvec *saved, const struct strvec *now,
 
 /* The metadata as one line of JSON, no newline (a VM's record, a file's header). */
 char *savestate_json(const struct savestate_meta *m);
+/* A state file's header (magic, JSON, its SHA-256), *LEN bytes; not padded. */
+char *savestate_header(const struct savestate_meta *m, size_t *len);
+/*
+ * Does the header in BUF (LEN bytes, savestate_parse accepted it) carry
+ * its JSON's SHA-256, and the right one?  0, or -1 with the reason in WHY.
+ */
+int savestate_verify(const char *buf, size_t len, struct strbuf *why);
 
 /*
  * Parse metadata.  HEADER: BUF is the start of a state file (its first
@@ -75,39 +85,54 @@ int savestate_parse(const char *buf, size_t len, int header, uint64_t file_size,
 		    struct savestate_meta *m, struct strbuf *why);
 void savestate_meta_free(struct savestate_meta *m);
 
-/* The record a started VM keeps for save: its config, -o, plan and overlays' descriptors. */
+/*
+ * The record a started VM keeps for save: its config, -o (each with the
+ * directory CWDS says it was given in), plan and overlays' descriptors.
+ */
 char *savestate_record(const struct vm_plan *p, const char *config_abs,
-		       const struct strvec *overrides);
+		       const struct strvec *overrides, const struct strvec *cwds);
 
 /*
  * Open and check state file FILE: its descriptor (close-on-exec), or -1
- * after reporting (66: missing, unreadable, truncated, not a state file).
+ * after reporting (66: missing, unreadable, not a regular file, truncated,
+ * not a state file).  A restore reads that descriptor, never FILE again,
+ * so a file replaced meanwhile is not read with the old metadata.
  */
 int savestate_open(const char *file, struct savestate_meta *m, struct diag *d);
 
 /*
- * A restore of M (from FILE) into plan P: the descriptions compared (65
+ * A restore of M (from STATE, savestate_open's descriptor of FILE) into plan P: the descriptions compared (65
  * and each difference named, before anything is made), then, for each
  * snapshot disk, a private copy of its saved overlay (an unlinked file in
  * TMPDIR, so each restore is independent) and the migration stream on a
  * descriptor of its own, as QEMU's -incoming.  The descriptors (not
- * close-on-exec, for QEMU) are added to FDS when not NULL.  savestate_check:
- * 0, or -1 after reporting.  savestate_restore_plan: 0, or -1 with the
- * reason in WHY (status 71).
+ * close-on-exec, for QEMU) are added to FDS when not NULL; each disk's
+ * copy is checked against its SHA-256.  savestate_check: 0, or -1 after
+ * reporting.  savestate_restore_plan: 0, or the status with the reason in
+ * WHY (66: a disk section corrupt; 65: a snapshot disk the state has no
+ * contents for; 71).
  */
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
 		    struct diag *d);
-int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why);
+int savestate_restore_plan(const struct savestate_meta *m, int state, const char *file,
+			   struct vm_plan *p, const char *tmpdir, int *fds, size_t *nfds,
+			   struct strbuf *why);
 
 /*
  * What a restore loads: CONFIG when one is given (with the command's -o
  * only), else the config the state was saved from, with the -o it was
- * started with and then the command's.  Into *USE and USE_OVERRIDES.
+ * started with and then the command's.  Into *USE and USE_OVERRIDES, and
+ * into USE_CWDS the directory each -o's relative paths are relative to:
+ * where the start was, for a saved one (CWD when unknown), else CWD.
  */
 void savestate_config(const struct savestate_meta *m, const char *config,
-		      const struct strvec *overrides, const char **use,
-		      struct strvec *use_overrides);
+		      const struct strvec *overrides, const char *cwd, const char **use,
+		      struct strvec *use_overrides, struct strvec *use_cwds);
+
+/* config_load, each of OVERRIDES applied in its directory of CWDS. */
+unsigned savestate_config_load(struct vm_config *cfg, const char *file,
+			       const struct strvec *overrides, const struct strvec *cwds,
+			       const char *cwd, struct diag *d);
 
 /*
  * A state file being written: an unnamed file in FILE's directory
@@ -126,7 +151,13 @@ int savestate_tmp_commit(struct savestate_tmp *t, struct strbuf *why);
 /* Close (and remove) what is not committed; again does nothing. */
 void savestate_tmp_close(struct savestate_tmp *t);
 
-/* Copy LEN bytes from IN at IN_OFF to OUT at OUT_OFF: 0, or -1 with errno (EIO: short). */
-int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len);
+/*
+ * Copy LEN bytes from IN at IN_OFF to OUT at OUT_OFF: 0, or -1 with errno
+ * (EIO: short).  With SHA (not NULL), read and written by hand and hashed
+ * on the way.
+ */
+struct sha256;
+int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len,
+		   struct sha256 *sha);
 
 #endif

@@ -19,6 +19,7 @@
 #include "savestate.h"
 #include "strbuf.h"
 #include "validate.h"
+#include "vmstate.h"
 #include "xalloc.h"
 
 /* Load and validate: the plan ready to build, or a status.  Free both either way. */
@@ -46,25 +47,62 @@ static int build(const struct vm_plan *plan, struct qemu_cmd *cmd, struct diag *
 	return EXIT_INTERNAL;
 }
 
-/* run --restore: the state file read and its config loaded and checked, or a status. */
-static int load_restore(const struct cli *cli, struct savestate_meta *m, struct vm_config *cfg,
-			struct vm_plan *plan)
+/* Does a started VM (vmlaunch start) of NAME run? */
+static int name_running(const char *name)
 {
-	struct cli rc = *cli;
+	struct vmroot root = { NULL, -1 };
+	struct vmdir vm = { NULL, NULL, -1, -1 };
+	struct strbuf why = STRBUF_INIT;
+	int alive = 0;
+
+	if (vmstate_name_ok(name) && vmroot_open(&root, 0, &why) == 0 &&
+	    vmdir_open(&root, name, &vm, &why) == 0)
+		alive = vmdir_alive(&vm);
+	vmdir_close(&vm);
+	vmroot_close(&root);
+	sb_release(&why);
+	return alive;
+}
+
+/*
+ * run --restore: the state file read (its descriptor in *FD) and its config
+ * loaded and checked, or a status.
+ */
+static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd,
+			struct vm_config *cfg, struct vm_plan *plan)
+{
+	struct strvec ov = STRVEC_INIT, cwds = STRVEC_INIT;
 	const char *config = cli->nconfigs ? cli->configs[0] : NULL;
-	int fd = savestate_open(cli->restore, m, cli->d), status;
+	unsigned first = cli->d->errors;
+	int status = EXIT_OK;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(cfg, 0, sizeof(*cfg));
-	if (fd < 0)
+	*fd = savestate_open(cli->restore, m, cli->d);
+	if (*fd < 0)
 		return cli->d->status;
-	close(fd);
-	memset(&rc.overrides, 0, sizeof(rc.overrides));
-	savestate_config(m, config, &cli->overrides, &config, &rc.overrides);
-	status = load(&rc, config, VALIDATE_STRICT, cfg, plan);
+	/* QEMU would load it paused, and run gives no monitor to continue it. */
+	if (!m->running) {
+		diag_error(cli->d, NULL, EXIT_UNAVAILABLE, "%s: saved while its guest was paused: "
+			   "run --restore would start it paused for good; restore it with start "
+			   "--restore or test --restore, which continue it", cli->restore);
+		return cli->d->status;
+	}
+	savestate_config(m, config, &cli->overrides, cli->cwd, &config, &ov, &cwds);
+	if (savestate_config_load(cfg, config, &ov, &cwds, cli->cwd, cli->d) ||
+	    config_validate(cfg, VALIDATE_STRICT, &cli->env, cli->d, plan) || cli->d->errors != first)
+		status = cli->d->status;
 	if (status == EXIT_OK && savestate_check(m, cli->restore, plan, cli->d) < 0)
 		status = cli->d->status;
-	strvec_clear(&rc.overrides);
+	/* Two guests from one state under one name: the same MAC, the same console. */
+	if (status == EXIT_OK && name_running(cfg->name)) {
+		diag_error(cli->d, NULL, EXIT_UNAVAILABLE, "run: a VM named '%s' is running "
+			   "(vmlaunch stop %s; or another instance: -o name=OTHER)", cfg->name,
+			   cfg->name);
+		status = cli->d->status;
+	}
+	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	return status;
 }
 
@@ -76,21 +114,22 @@ int cmd_run(const struct cli *cli)
 	struct vm_plan plan;
 	const char *tmpdir = getenv("TMPDIR");
 	struct strbuf why = STRBUF_INIT;
-	int status;
+	int status, state = -1;
 
 	memset(&meta, 0, sizeof(meta));
-	status = cli->restore ? load_restore(cli, &meta, &cfg, &plan) :
+	status = cli->restore ? load_restore(cli, &meta, &state, &cfg, &plan) :
 				load(cli, cli->configs[0], VALIDATE_STRICT, &cfg, &plan);
 	if (status == EXIT_OK && prepare_boot_log(&plan, cli->d) < 0)
 		status = EXIT_NOINPUT;
 	if (status == EXIT_OK && cli->restore &&
-	    savestate_restore_plan(&meta, cli->restore, &plan, tmpdir && *tmpdir ? tmpdir : "/tmp",
-				   NULL, NULL, &why) < 0) {
-		diag_error(cli->d, NULL, EXIT_OSERR, "%s", why.buf);
-		status = EXIT_OSERR;
-	}
+	    (status = savestate_restore_plan(&meta, state, cli->restore, &plan,
+					     tmpdir && *tmpdir ? tmpdir : "/tmp", NULL, NULL,
+					     &why)) != 0)
+		diag_error(cli->d, NULL, status, "%s", why.buf);
 	sb_release(&why);
 	savestate_meta_free(&meta);
+	if (state >= 0)
+		close(state);   /* QEMU reads its own descriptors */
 	if (status == EXIT_OK && prepare_overlays(&plan, cli->d) < 0)
 		status = EXIT_OSERR;
 	if (status == EXIT_OK) {

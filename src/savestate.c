@@ -16,10 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "devices.h"
 #include "exitcodes.h"
+#include "host.h"
 #include "json.h"
 #include "qemu_argv.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 #define HEAD_BYTES (1024 * 1024)   /* of each file, hashed into its identity */
@@ -274,6 +277,7 @@ char *savestate_json(const struct savestate_meta *m)
 	jw_int(&w, 1);
 	jw_member_string(&w, "config", m->config);
 	jw_member_strings(&w, "overrides", &m->overrides);
+	jw_member_strings(&w, "overrides_cwd", &m->cwds);
 	jw_member_strings(&w, "plan", &m->plan);
 	jw_member_string(&w, "qemu_version", m->qemu_version);
 	jw_key(&w, "running");
@@ -296,11 +300,57 @@ char *savestate_json(const struct savestate_meta *m)
 		jw_int(&w, (int64_t)m->disks[i].offset);
 		jw_key(&w, "size");
 		jw_int(&w, (int64_t)m->disks[i].size);
+		if (m->disks[i].sha256[0])
+			jw_member_string(&w, "sha256", m->disks[i].sha256);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
 	jw_end_object(&w);
 	return sb_detach(&sb);
+}
+
+static void sha_hex(const char *p, size_t n, char hex[2 * SHA256_LEN + 1])
+{
+	unsigned char digest[SHA256_LEN];
+	struct sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, p, n);
+	sha256_final(&s, digest);
+	sha256_hex(digest, hex);
+}
+
+char *savestate_header(const struct savestate_meta *m, size_t *len)
+{
+	char *json = savestate_json(m), hex[2 * SHA256_LEN + 1];
+	struct strbuf sb = STRBUF_INIT;
+
+	sha_hex(json, strlen(json), hex);
+	sb_addf(&sb, "%s%s\nsha256 %s\n", SAVESTATE_MAGIC, json, hex);
+	free(json);
+	*len = sb.len;
+	return sb_detach(&sb);
+}
+
+int savestate_verify(const char *buf, size_t len, struct strbuf *why)
+{
+	size_t magic = strlen(SAVESTATE_MAGIC), jlen, want = 7 + 2 * SHA256_LEN + 1;
+	const char *json = buf + magic, *nl = memchr(json, '\n', len - magic);
+	char hex[2 * SHA256_LEN + 1];
+
+	jlen = (size_t)(nl - json);
+	if ((size_t)(buf + len - (nl + 1)) < want || memcmp(nl + 1, "sha256 ", 7) != 0 ||
+	    nl[want] != '\n') {
+		sb_adds(why, "its metadata has no SHA-256 (a state file of an older vmlaunch: save "
+			"the VM again)");
+		return -1;
+	}
+	sha_hex(json, jlen, hex);
+	if (memcmp(nl + 8, hex, 2 * SHA256_LEN) != 0) {
+		sb_adds(why, "its metadata is corrupt (its SHA-256 does not match)");
+		return -1;
+	}
+	return 0;
 }
 
 static int get_strings(const struct json *arr, struct strvec *out)
@@ -337,13 +387,18 @@ static int get_disks(const struct json *arr, struct savestate_meta *m)
 		return -1;
 	for (i = 0; i < json_count(arr); i++) {
 		const struct json *d = json_at(arr, i);
-		const char *id = json_str(json_get(d, "id"));
+		const char *id = json_str(json_get(d, "id")), *sha;
 		uint64_t fd;
 
 		if (!id || get_u64(d, "fd", &fd) < 0 || fd > 1u << 20 ||
 		    get_u64(d, "offset", &m->disks[i].offset) < 0 ||
 		    get_u64(d, "size", &m->disks[i].size) < 0)
 			return -1;
+		sha = json_str(json_get(d, "sha256"));
+		if (sha && (strlen(sha) != 2 * SHA256_LEN ||
+			    strspn(sha, "0123456789abcdef") != 2 * SHA256_LEN))
+			return -1;
+		snprintf(m->disks[i].sha256, sizeof(m->disks[i].sha256), "%s", sha ? sha : "");
 		m->disks[i].id = xstrdup(id);
 		m->disks[i].fd = (int)fd;
 		m->ndisks++;
@@ -382,6 +437,10 @@ static int from_json(const struct json *root, struct savestate_meta *m)
 	    get_u64(stream, "size", &m->stream_size) < 0 ||
 	    get_disks(json_get(root, "disks"), m) < 0)
 		return -1;
+	/* Where each -o was given (its relative paths' base); else unknown: the restore's. */
+	if (get_strings(json_get(root, "overrides_cwd"), &m->cwds) < 0 ||
+	    m->cwds.n != m->overrides.n)
+		strvec_clear(&m->cwds);
 	m->config = xstrdup(config);
 	m->qemu_version = version ? xstrdup(version) : NULL;
 	m->running = json_bool(json_get(root, "running"), 0);
@@ -465,6 +524,7 @@ void savestate_meta_free(struct savestate_meta *m)
 	free(m->config);
 	free(m->qemu_version);
 	strvec_clear(&m->overrides);
+	strvec_clear(&m->cwds);
 	strvec_clear(&m->plan);
 	for (i = 0; i < m->ndisks; i++)
 		free(m->disks[i].id);
@@ -472,7 +532,7 @@ void savestate_meta_free(struct savestate_meta *m)
 }
 
 char *savestate_record(const struct vm_plan *p, const char *config_abs,
-		       const struct strvec *overrides)
+		       const struct strvec *overrides, const struct strvec *cwds)
 {
 	struct savestate_meta m;
 	size_t i;
@@ -480,8 +540,21 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 
 	memset(&m, 0, sizeof(m));
 	m.config = xstrdup(config_abs);
-	for (i = 0; overrides && i < overrides->n; i++)
+	for (i = 0; overrides && i < overrides->n; i++) {
 		strvec_push(&m.overrides, overrides->v[i]);
+		strvec_push(&m.cwds, cwds->v[i]);
+	}
+	/*
+	 * The default MAC is a hash of the name, and the guest's NIC keeps the
+	 * MAC it was saved with: a restore under another name keeps this one.
+	 */
+	if (p->cfg->net != NET_NONE && !p->cfg->s[KEY_NET_MAC].set) {
+		const unsigned char *a = p->cfg->net_mac;
+
+		strvec_pushf(&m.overrides, "net_mac=%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1],
+			     a[2], a[3], a[4], a[5]);
+		strvec_push(&m.cwds, "/");
+	}
 	savestate_describe(p, &m.plan);
 	for (i = 0; i < p->ndisks && m.ndisks < SAVESTATE_DISKS_MAX; i++) {
 		int fd;
@@ -497,34 +570,58 @@ char *savestate_record(const struct vm_plan *p, const char *config_abs,
 }
 
 void savestate_config(const struct savestate_meta *m, const char *config,
-		      const struct strvec *overrides, const char **use,
-		      struct strvec *use_overrides)
+		      const struct strvec *overrides, const char *cwd, const char **use,
+		      struct strvec *use_overrides, struct strvec *use_cwds)
 {
 	size_t i;
 
 	*use = config ? config : m->config;
-	for (i = 0; !config && i < m->overrides.n; i++)
+	for (i = 0; !config && i < m->overrides.n; i++) {
 		strvec_push(use_overrides, m->overrides.v[i]);
-	for (i = 0; overrides && i < overrides->n; i++)
+		strvec_push(use_cwds, m->cwds.n ? m->cwds.v[i] : cwd);
+	}
+	for (i = 0; overrides && i < overrides->n; i++) {
 		strvec_push(use_overrides, overrides->v[i]);
+		strvec_push(use_cwds, cwd);
+	}
+}
+
+unsigned savestate_config_load(struct vm_config *cfg, const char *file,
+			       const struct strvec *overrides, const struct strvec *cwds,
+			       const char *cwd, struct diag *d)
+{
+	unsigned first = d->errors;
+	size_t i;
+
+	config_init(cfg, file, cwd);
+	if (config_parse_file(cfg, d))
+		return d->errors - first;
+	for (i = 0; i < overrides->n; i++)
+		config_override(cfg, overrides->v[i], cwds->v[i], d);
+	if (d->errors == first)
+		config_finish(cfg, d);
+	return d->errors - first;
 }
 
 /* ---- the file ---- */
 
-int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len)
+int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len,
+		   struct sha256 *sha)
 {
 	static char buf[1 << 16];
 
 	while (len) {
 		off_t io = (off_t)in_off, oo = (off_t)out_off;
-		ssize_t n = copy_file_range(in, &io, out, &oo, len, 0);
+		ssize_t n = sha ? -1 : copy_file_range(in, &io, out, &oo, len, 0);
 
-		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-			      errno == EOPNOTSUPP)) {
-			/* Another file system, or /proc: by hand. */
+		if (sha || (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+				      errno == EOPNOTSUPP))) {
+			/* Hashed, another file system, or /proc: by hand. */
 			n = pread(in, buf, len < sizeof(buf) ? len : sizeof(buf), (off_t)in_off);
 			if (n > 0 && pwrite(out, buf, (size_t)n, (off_t)out_off) != n)
 				return -1;
+			if (n > 0 && sha)
+				sha256_update(sha, buf, (size_t)n);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -544,11 +641,12 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 	static char buf[SAVESTATE_HEADER_SIZE];
 	struct strbuf why = STRBUF_INIT;
 	struct stat st;
-	ssize_t n;
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n = 0;
+	/* O_NONBLOCK: a FIFO or a device is refused, not waited on. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	memset(m, 0, sizeof(*m));
-	if (fd < 0 || fstat(fd, &st) < 0 || (n = pread(fd, buf, sizeof(buf), 0)) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot read the saved state: %s", file,
 			   strerror(errno));
 		if (fd >= 0)
@@ -561,13 +659,42 @@ int savestate_open(const char *file, struct savestate_meta *m, struct diag *d)
 		close(fd);
 		return -1;
 	}
-	if (savestate_parse(buf, (size_t)n, 1, (uint64_t)st.st_size, m, &why) < 0) {
+	if ((n = pread(fd, buf, sizeof(buf), 0)) < 0) {
+		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot read the saved state: %s", file,
+			   strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (savestate_parse(buf, (size_t)n, 1, (uint64_t)st.st_size, m, &why) == 0 &&
+	    savestate_verify(buf, (size_t)n, &why) < 0)
+		savestate_meta_free(m);
+	if (why.len) {
 		diag_error(d, NULL, EXIT_NOINPUT, "%s: cannot restore from it: %s", file, why.buf);
 		sb_release(&why);
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Another QEMU than the saved one: both versions named.  Only then is QEMU
+ * run (--version): a restore that matches spawns nothing.
+ */
+static void version_diff(const struct savestate_meta *m, const struct strvec *now,
+			 const char *file, struct diag *d)
+{
+	const char *was = value_of(&m->plan, "qemu.id", 7), *is = value_of(now, "qemu.id", 7);
+	const char *path = value_of(now, "qemu", 4), *v, *prefix = "QEMU emulator version ";
+	char buf[256];
+
+	if (!was || !is || !path || strcmp(was, is) == 0)
+		return;
+	if (host_qemu_version(path, buf, sizeof(buf)) != 0)
+		snprintf(buf, sizeof(buf), "of no version it tells (%s --version failed)", path);
+	v = strncmp(buf, prefix, strlen(prefix)) == 0 ? buf + strlen(prefix) : buf;
+	diag_error(d, NULL, EXIT_CONFIG, "%s: saved with QEMU %s; this QEMU (%s) is %s", file,
+		   m->qemu_version ? m->qemu_version : "of an unrecorded version", path, v);
 }
 
 int savestate_check(const struct savestate_meta *m, const char *file, const struct vm_plan *p,
@@ -581,6 +708,14 @@ int savestate_check(const struct savestate_meta *m, const char *file, const stru
 	for (i = 0; i < diffs.n; i++)
 		diag_error(d, NULL, EXIT_CONFIG, "%s: %s", file, diffs.v[i]);
 	if (diffs.n)
+		version_diff(m, &now, file, d);
+	for (i = 0; i < diffs.n; i++)
+		if (strncmp(diffs.v[i], "saved with device", 17) == 0 && strstr(diffs.v[i], " mac=")) {
+			diag_error(d, NULL, EXIT_CONFIG, "%s: a NIC's default MAC comes from the VM's "
+				   "name: -o net_mac= with the saved MAC keeps it", file);
+			break;
+		}
+	if (diffs.n)
 		diag_error(d, NULL, EXIT_CONFIG, "%s: not restored: a saved state is restored only "
 			   "into the VM it was saved from (boot the changed VM instead)", file);
 	i = diffs.n;
@@ -589,19 +724,34 @@ int savestate_check(const struct savestate_meta *m, const char *file, const stru
 	return i ? -1 : 0;
 }
 
-/* A private copy of saved disk section K: an unlinked file in TMPDIR. */
+/*
+ * A private copy of saved disk section K: an unlinked file in TMPDIR.  Its
+ * SHA-256 checked on the way (the bytes are read anyway): EBADMSG.
+ */
 static int disk_copy(int state, const struct savestate_disk *k, const char *tmpdir)
 {
 	char *path = xasprintf("%s/vmlaunch-restore.XXXXXX", tmpdir);
+	char hex[2 * SHA256_LEN + 1];
+	unsigned char digest[SHA256_LEN];
+	struct sha256 sha;
 	int fd = mkstemp(path), err;
 
+	sha256_init(&sha);
 	if (fd >= 0) {
 		unlink(path);
-		if (savestate_copy(state, k->offset, fd, 0, k->size) < 0) {
+		if (savestate_copy(state, k->offset, fd, 0, k->size, k->sha256[0] ? &sha : NULL) < 0) {
 			err = errno;
 			close(fd);
 			errno = err;
 			fd = -1;
+		} else if (k->sha256[0]) {
+			sha256_final(&sha, digest);
+			sha256_hex(digest, hex);
+			if (strcmp(hex, k->sha256) != 0) {
+				close(fd);
+				errno = EBADMSG;
+				fd = -1;
+			}
 		}
 	}
 	free(path);
@@ -615,20 +765,27 @@ static int keep(int fd, int *fds, size_t *nfds)
 	return fd;
 }
 
-int savestate_restore_plan(const struct savestate_meta *m, const char *file, struct vm_plan *p,
-			   const char *tmpdir, int *fds, size_t *nfds, struct strbuf *why)
+int savestate_restore_plan(const struct savestate_meta *m, int state, const char *file,
+			   struct vm_plan *p, const char *tmpdir, int *fds, size_t *nfds,
+			   struct strbuf *why)
 {
-	int state = open(file, O_RDONLY | O_NOCTTY), fd;
+	/*
+	 * The file savestate_open checked, whatever FILE names now; reopened
+	 * through /proc so that each restore reads the stream at its own offset.
+	 */
+	char *self = xasprintf("/proc/self/fd/%d", state);
+	int in = open(self, O_RDONLY | O_NOCTTY), fd;
 	size_t i, k;
 
-	if (state < 0 || lseek(state, (off_t)m->stream_offset, SEEK_SET) < 0) {
+	free(self);
+	if (in < 0 || lseek(in, (off_t)m->stream_offset, SEEK_SET) < 0) {
 		sb_addf(why, "%s: cannot read the saved state: %s", file, strerror(errno));
-		if (state >= 0)
-			close(state);
-		return -1;
+		if (in >= 0)
+			close(in);
+		return EXIT_OSERR;
 	}
-	keep(state, fds, nfds);
-	plan_set(&p->incoming, xasprintf("fd:%d", state));
+	keep(in, fds, nfds);
+	plan_set(&p->incoming, xasprintf("fd:%d", in));
 	for (i = 0; i < p->ndisks; i++) {
 		struct plan_disk *disk = &p->disks[i];
 
@@ -639,13 +796,18 @@ int savestate_restore_plan(const struct savestate_meta *m, const char *file, str
 		if (k == m->ndisks) {
 			sb_addf(why, "%s: it holds no contents for the snapshot disk %s", file,
 				disk->id);
-			return -1;
+			return EXIT_CONFIG;
 		}
 		fd = keep(disk_copy(state, &m->disks[k], tmpdir), fds, nfds);
+		if (fd < 0 && errno == EBADMSG) {
+			sb_addf(why, "%s: cannot restore from it: its saved disk %s is corrupt (its "
+				"SHA-256 does not match)", file, disk->id);
+			return EXIT_NOINPUT;
+		}
 		if (fd < 0) {
 			sb_addf(why, "%s: cannot copy the saved disk %s into %s: %s", file,
 				disk->id, tmpdir, strerror(errno));
-			return -1;
+			return EXIT_OSERR;
 		}
 		plan_set(&disk->overlay, xasprintf("/proc/self/fd/%d", fd));
 	}
@@ -667,6 +829,7 @@ int savestate_tmp_open(const char *file, struct savestate_tmp *t, struct strbuf 
 {
 	const char *slash = strrchr(file, '/');
 	char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : xstrdup(".");
+	struct stat st;
 	int i;
 
 	memset(t, 0, sizeof(*t));
@@ -675,6 +838,12 @@ int savestate_tmp_open(const char *file, struct savestate_tmp *t, struct strbuf 
 	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0 || !*t->base) {
 		sb_addf(why, "%s: %s", dir, t->dirfd < 0 ? strerror(errno) : "names a directory");
+		free(dir);
+		return -1;
+	}
+	/* Found now, not after the migration: the guest would wait for nothing. */
+	if (fstatat(t->dirfd, t->base, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+		sb_addf(why, "%s: is a directory (FILE names the state file to write)", file);
 		free(dir);
 		return -1;
 	}

@@ -36,6 +36,7 @@
 #include "overlay.h"
 #include "plan.h"
 #include "qemu_argv.h"
+#include "qmp.h"
 #include "savestate.h"
 #include "strbuf.h"
 #include "supervise.h"
@@ -69,10 +70,12 @@ struct options {
 	int transcript_fd, junit_fd;   /* opened before any signal is blocked */
 	int transcript_lost;           /* a reader that does not keep up */
 	struct strvec overrides;
+	struct strvec cwds;        /* --restore without CONFIG: where each -o was given */
 	char **configs;
 	int nconfigs;
 	const char *restore;       /* --restore FILE: every run goes on from it */
 	struct savestate_meta meta;
+	int restore_fd;            /* the file as checked: every run reads this one */
 };
 
 enum outcome { OUT_NONE, OUT_PASS, OUT_FAIL, OUT_TIMEOUT };
@@ -196,7 +199,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct diag *
 	int i, sends = 0, options_done = 0, r;
 
 	memset(o, 0, sizeof(*o));
-	o->transcript_fd = o->junit_fd = -1;
+	o->transcript_fd = o->junit_fd = o->restore_fd = -1;
 	o->timeout = 60;
 	o->jobs = 1;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
@@ -308,7 +311,10 @@ static void free_options(struct options *o)
 	free(o->configs);
 	strvec_clear(&o->wires);
 	strvec_clear(&o->overrides);
+	strvec_clear(&o->cwds);
 	savestate_meta_free(&o->meta);
+	if (o->restore_fd >= 0)
+		close(o->restore_fd);
 }
 
 /* ---- one run ---- */
@@ -342,7 +348,8 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 
 	r->fd = -1;
 	r->dirfd = r->lockfd = -1;
-	if (config_load(&r->cfg, r->config, &o->overrides, cwd, d))
+	if (o->cwds.n ? savestate_config_load(&r->cfg, r->config, &o->overrides, &o->cwds, cwd, d) :
+			config_load(&r->cfg, r->config, &o->overrides, cwd, d))
 		return d->status;
 	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/serial.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "
@@ -511,8 +518,8 @@ static int make_overlays(struct run *r, const struct options *o, const struct wh
 	const char *why;
 	size_t i;
 
-	if (o->restore && savestate_restore_plan(&o->meta, o->restore, &r->plan, at, r->fds,
-						 &r->nfds, &err) < 0) {
+	if (o->restore && savestate_restore_plan(&o->meta, o->restore_fd, o->restore, &r->plan,
+						 at, r->fds, &r->nfds, &err) != 0) {
 		set_outcome(r, OUT_FAIL, "%s", err.buf);
 		sb_release(&err);
 		free(at);
@@ -611,13 +618,27 @@ static void send_bytes(void *ctx, const char *p, size_t n)
  */
 static void kick_restored(struct run *r)
 {
+	struct strbuf why = STRBUF_INIT;
 	char state[32];
+	struct qmp q;
 
 	if (qmp_run_state(r->plan.qmp_path, state, sizeof(state), 200) < 0 ||
 	    strcmp(state, "inmigrate") == 0)
 		return;
+	/* Saved while paused: a restore continues the guest (a test has no one else to). */
+	if (strcmp(state, "paused") == 0) {
+		if (qmp_open(&q, r->plan.qmp_path, 200, &why) != QMP_OK)
+			goto out;
+		if (qmp_execute(&q, "cont", NULL, NULL, &why, 1000) != QMP_OK) {
+			qmp_close(&q);
+			goto out;
+		}
+		qmp_close(&q);
+	}
 	r->kick = 0;
 	send_bytes(r, "\n", 1);
+out:
+	sb_release(&why);
 }
 
 static int start(struct run *r, const struct options *o, const struct where *w)
@@ -772,7 +793,9 @@ static void timed_out(struct run *r, const struct options *o, const struct where
 		step++;
 	conscan_sanitize(&what, o->steps[step].text, strlen(o->steps[step].text) > 200 ? 200 :
 			 strlen(o->steps[step].text));
-	set_outcome(r, OUT_TIMEOUT, "no '%s' on the console within %u s%s%s%s", what.buf,
+	/* --restore's first step waits for any line: "no ''" would say nothing. */
+	set_outcome(r, OUT_TIMEOUT, "%s%s%s on the console within %u s%s%s%s",
+		    what.len ? "no '" : "nothing", what.len ? what.buf : "", what.len ? "'" : "",
 		    o->timeout, left >= 0 && left < DISK_LOW_BYTES ?
 		    "; the file system of TMPDIR (" : "",
 		    left >= 0 && left < DISK_LOW_BYTES ? w->tmpdir : "",
@@ -1186,18 +1209,16 @@ static int final_status(const struct run *runs, int n, struct diag *d)
 }
 
 /* --restore: the state file read; without CONFIG, its config and -o. */
-static int restore_options(struct options *o, struct diag *d)
+static int restore_options(struct options *o, const char *cwd, struct diag *d)
 {
 	struct strvec ov = STRVEC_INIT;
 	const char *config;
-	int fd = savestate_open(o->restore, &o->meta, d);
-
-	if (fd < 0)
+	o->restore_fd = savestate_open(o->restore, &o->meta, d);
+	if (o->restore_fd < 0)
 		return d->status;
-	close(fd);
 	if (o->nconfigs)
 		return 0;
-	savestate_config(&o->meta, NULL, &o->overrides, &config, &ov);
+	savestate_config(&o->meta, NULL, &o->overrides, cwd, &config, &ov, &o->cwds);
 	strvec_clear(&o->overrides);
 	o->overrides = ov;
 	o->configs[o->nconfigs++] = o->meta.config;
@@ -1215,7 +1236,7 @@ int smoke_main(int argc, char **argv, const char *cwd, const struct host_env *en
 
 	status = parse_options(argc, argv, &o, d);
 	if (status == 0 && o.restore)
-		status = restore_options(&o, d);
+		status = restore_options(&o, cwd, d);
 	if (status == 0)
 		status = compile_patterns(&o, d);
 	if (status || open_tmpdir(&w, d) < 0) {

@@ -26,6 +26,7 @@
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "savestate.h"
+#include "sha256.h"
 #include "spawn.h"
 #include "strbuf.h"
 #include "supervise.h"
@@ -359,6 +360,15 @@ static size_t inherited_fds(int **fds)
 	return n;
 }
 
+struct launch_ctx {
+	const int *inherited;
+	size_t ninherited;
+	int sigfd;
+	const int *handoff;     /* QEMU's alone once it runs (a restore's state and copies) */
+	size_t nhandoff;
+	const char *restore;    /* --restore FILE, for messages */
+};
+
 static volatile sig_atomic_t supervised_qemu;
 
 static void forward_signal(int sig)
@@ -373,7 +383,7 @@ static void forward_signal(int sig)
  * start); it records how QEMU ended, then exits, which frees the lock.
  */
 static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, int ready,
-		      const int *inherited, size_t ninherited, int sigfd)
+		      const struct launch_ctx *lc)
 {
 	struct spawn sp = SPAWN_INIT;
 	struct sigaction sa;
@@ -391,10 +401,10 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 		dup2(null, 2);
 		close(null);
 	}
-	for (i = 0; i < ninherited; i++)
-		close(inherited[i]);
-	if (sigfd >= 0)
-		close(sigfd);
+	for (i = 0; i < lc->ninherited; i++)
+		close(lc->inherited[i]);
+	if (lc->sigfd >= 0)
+		close(lc->sigfd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (chdir("/") < 0)
@@ -413,6 +423,9 @@ static void supervise(const struct vmdir *vm, char *const *argv, int qemu_log, i
 		_exit(1);
 	}
 	supervised_qemu = pid;
+	/* QEMU has its own: held here, a state file or a disk copy would live as long as the VM. */
+	for (i = 0; i < lc->nhandoff; i++)
+		close(lc->handoff[i]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
 	sigemptyset(&sa.sa_mask);
@@ -450,8 +463,11 @@ static char *qemu_message(const struct vmdir *vm)
 	return sb_detach(&sb);
 }
 
-/* Until QEMU answers on QMP: 0; -1 after reporting why it did not (it exited, a signal). */
-static int wait_up(struct vmdir *vm, int sigfd, struct diag *d)
+/*
+ * Until QEMU answers on QMP: 0; -1 after reporting why it did not (it
+ * exited, a signal).  RESTORE: the state file it was given, or NULL.
+ */
+static int wait_up(struct vmdir *vm, int sigfd, const char *restore, struct diag *d)
 {
 	int waited = 0, sig;
 
@@ -467,8 +483,12 @@ static int wait_up(struct vmdir *vm, int sigfd, struct diag *d)
 			int status;
 			char *how = how_ended(vm, &status), *msg = qemu_message(vm);
 
-			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU %s at once%s%s", how,
-				   *msg ? ": " : "", msg);
+			if (restore)
+				diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU could not restore "
+					   "%s: it %s at once%s%s", restore, how, *msg ? ": " : "", msg);
+			else
+				diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU %s at once%s%s",
+					   how, *msg ? ": " : "", msg);
 			free(how);
 			free(msg);
 			return -1;
@@ -588,6 +608,13 @@ static int wait_restored(struct vmdir *vm, const char *file, unsigned timeout, i
 			return EXIT_UNAVAILABLE;
 		}
 		state = qmp_state(vm);
+		/* Saved while paused: a restore continues the guest all the same. */
+		if (state && strcmp(state, "paused") == 0 && qmp_simple(vm, "cont", NULL) < 0) {
+			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: QEMU restored %s but does not "
+				   "continue it (cont failed); the VM was stopped", file);
+			free(state);
+			return EXIT_UNAVAILABLE;
+		}
 		if (state && strcmp(state, "inmigrate") != 0) {
 			free(state);
 			return 0;
@@ -610,12 +637,6 @@ static const char *tmp_dir(void)
 }
 
 /* Fork the supervisor and wait until QEMU is up; the status to exit with. */
-struct launch_ctx {
-	const int *inherited;
-	size_t ninherited;
-	int sigfd;
-};
-
 static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int qemu_log,
 		  const struct launch_ctx *lc, struct diag *d)
 {
@@ -638,7 +659,7 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		supervise(vm, argv, qemu_log, ready[1], lc->inherited, lc->ninherited, lc->sigfd);
+		supervise(vm, argv, qemu_log, ready[1], lc);
 	}
 	close(ready[1]);
 	/* The supervisor holds the lock now; ours goes. */
@@ -662,7 +683,7 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 		vmdir_remove(root, vm);
 		return d->status;
 	}
-	if (wait_up(vm, lc->sigfd, d) < 0) {
+	if (wait_up(vm, lc->sigfd, lc->restore, d) < 0) {
 		kill_vm(vm);
 		vmdir_remove(root, vm);
 		return d->status;
@@ -670,140 +691,196 @@ static int launch(struct vmroot *root, struct vmdir *vm, char *const *argv, int 
 	return 0;
 }
 
-int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *env,
-		struct diag *d)
-{
-	struct qemu_cmd cmd = QEMU_CMD_INIT;
-	struct vmroot root = { NULL, -1 };
-	struct vmdir vm = { NULL, NULL, -1, -1 };
-	struct strbuf why = STRBUF_INIT;
-	struct launch_ctx lc = { NULL, 0, -1 };
+/* Everything one start holds, freed by start_free. */
+struct start_job {
 	struct start_opts o;
 	struct vm_config cfg;
 	struct vm_plan plan;
 	struct savestate_meta meta;
-	struct strvec restore_ov = STRVEC_INIT;
-	const struct strvec *ov;
-	int status, log_fd = -1, qemu_log = -1, r, *inherited = NULL;
-	char *state = NULL, *record = NULL, *abs = NULL;
+	struct strvec restore_ov, cwds;     /* the -o a restore loads; each -o's directory */
+	const struct strvec *ov;            /* the -o loaded */
+	struct qemu_cmd cmd;
+	struct vmroot root;
+	struct vmdir vm;
+	struct launch_ctx lc;
+	int handoff[SAVESTATE_DISKS_MAX + 2];
+	int *inherited, state_fd, qemu_log, log_fd;
+	char *state, *record, *abs;
+};
 
-	memset(&plan, 0, sizeof(plan));
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&meta, 0, sizeof(meta));
-	lc.ninherited = inherited_fds(&inherited);
-	lc.inherited = inherited;
-	status = start_options(argc, argv, &o, d);
-	if (status)
-		goto out;
-	ov = &o.overrides;
-	if (o.restore) {
-		if ((r = savestate_open(o.restore, &meta, d)) < 0) {
-			status = d->status;
-			goto out;
-		}
-		close(r);
-		savestate_config(&meta, o.config, &o.overrides, &o.config, &restore_ov);
-		ov = &restore_ov;
-	}
-	if (config_load(&cfg, o.config, ov, cwd, d) ||
-	    config_validate(&cfg, VALIDATE_STRICT, env, d, &plan) ||
-	    (o.restore && savestate_check(&meta, o.restore, &plan, d) < 0)) {
-		status = d->status;
-		goto out;
-	}
-	abs = o.config[0] == '/' ? xstrdup(o.config) : xasprintf("%s/%s", cwd, o.config);
-	/* From here a signal is an event: a VM half started is stopped, not left. */
-	lc.sigfd = signals_open();
-	if (lc.sigfd < 0 || open_root(&root, 1, d) < 0) {
-		if (lc.sigfd < 0)
-			diag_error(d, NULL, EXIT_OSERR, "start: signalfd: %s", strerror(errno));
-		status = EXIT_OSERR;
-		goto out;
-	}
-	r = vmdir_create(&root, cfg.name, &vm, &why);
-	if (r != 0) {
-		if (r > 0)
-			diag_error(d, NULL, EXIT_UNAVAILABLE, "start: a VM named '%s' is running "
-				   "(vmlaunch stop %s; or another instance: -o name=OTHER)",
-				   cfg.name, cfg.name);
-		else
-			diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
-		status = d->status;
-		goto out_dir;      /* someone else's: closed, not removed */
-	}
-	qemu_log = vmdir_create_file(&vm, "qemu.log", 1);
-	if (qemu_log < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
-			   strerror(errno));
-		status = EXIT_OSERR;
-	} else if (start_plan(&plan, &vm, &log_fd, d) < 0) {
-		status = d->status;
-	} else if (o.restore && savestate_restore_plan(&meta, o.restore, &plan, tmp_dir(), NULL,
-						       NULL, &why) < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
-		status = EXIT_OSERR;
-	} else if (prepare_overlays(&plan, d) < 0) {
-		status = d->status;
-	} else if (vmdir_write(&vm, "state", (state = state_text(&plan, o.config, cwd))) < 0 ||
-		   vmdir_write(&vm, "record", (record = savestate_record(&plan, abs, ov))) < 0) {
-		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", vm.path,
-			   strerror(errno));
-		status = EXIT_OSERR;
-	} else if (qemu_cmd_build(&plan, &cmd) < 0) {
-		diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
-			   "line: %s", cmd.error);
-		status = EXIT_INTERNAL;
+/* The config loaded, validated and (--restore) checked against the state: 0 or the status. */
+static int start_load(struct start_job *j, const char *cwd, const struct host_env *env,
+		      struct diag *d)
+{
+	struct start_opts *o = &j->o;
+	size_t i;
+
+	j->ov = &o->overrides;
+	j->lc.restore = o->restore;
+	if (o->restore) {
+		if ((j->state_fd = savestate_open(o->restore, &j->meta, d)) < 0)
+			return d->status;
+		j->handoff[j->lc.nhandoff++] = j->state_fd;
+		savestate_config(&j->meta, o->config, &o->overrides, cwd, &o->config,
+				 &j->restore_ov, &j->cwds);
+		j->ov = &j->restore_ov;
 	} else {
-		if (d->verbose) {
-			fputs("vmlaunch: start ", d->out);
-			launch_print(&cmd, d->out);
-		}
-		status = launch(&root, &vm, cmd.argv.v, qemu_log, &lc, d);
-		if (status == 0 && o.restore) {
-			status = wait_restored(&vm, o.restore, o.timeout, lc.sigfd, d);
-			if (status) {
-				kill_vm(&vm);
-				vmdir_remove(&root, &vm);
-			}
-		} else if (status == 0 && o.wait) {
-			char *log = vmstate_get(state, "log");
-
-			if (!log)
-				diag_warn(d, NULL, "start: --wait: %s has no console (serial = none), "
-					  "so nothing to wait for", cfg.name);
-			status = log ? wait_ready(&vm, log, o.timeout, lc.sigfd, d) : 0;
-			free(log);
-			if (status) {
-				kill_vm(&vm);
-				vmdir_remove(&root, &vm);
-			}
-		}
-		if (status == 0)
-			printf("%s\n", cfg.name);
-		goto out_dir;
+		for (i = 0; i < j->ov->n; i++)
+			strvec_push(&j->cwds, cwd);
 	}
-	vmdir_remove(&root, &vm);
-out_dir:
-	vmdir_close(&vm);
-	vmroot_close(&root);
-out:
-	if (qemu_log >= 0)
-		close(qemu_log);
-	if (log_fd >= 0)
-		close(log_fd);
-	free(state);
-	free(record);
-	free(abs);
-	savestate_meta_free(&meta);
-	strvec_clear(&restore_ov);
-	free(inherited);
-	if (lc.sigfd >= 0)
-		close(lc.sigfd);
-	qemu_cmd_free(&cmd);
-	plan_free(&plan);
-	config_free(&cfg);
-	strvec_clear(&o.overrides);
+	if (savestate_config_load(&j->cfg, o->config, j->ov, &j->cwds, cwd, d) ||
+	    config_validate(&j->cfg, VALIDATE_STRICT, env, d, &j->plan) ||
+	    (o->restore && savestate_check(&j->meta, o->restore, &j->plan, d) < 0))
+		return d->status;
+	j->abs = o->config[0] == '/' ? xstrdup(o->config) : xasprintf("%s/%s", cwd, o->config);
+	return 0;
+}
+
+/* The VM's directory, made and locked: 0, or the status (no directory of ours). */
+static int start_dir(struct start_job *j, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
+	/* From here a signal is an event: a VM half started is stopped, not left. */
+	j->lc.sigfd = signals_open();
+	if (j->lc.sigfd < 0 || open_root(&j->root, 1, d) < 0) {
+		if (j->lc.sigfd < 0)
+			diag_error(d, NULL, EXIT_OSERR, "start: signalfd: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	r = vmdir_create(&j->root, j->cfg.name, &j->vm, &why);
+	if (r > 0)
+		diag_error(d, NULL, EXIT_UNAVAILABLE, "start: a VM named '%s' is running "
+			   "(vmlaunch stop %s; or another instance: -o name=OTHER)",
+			   j->cfg.name, j->cfg.name);
+	else if (r < 0)
+		diag_error(d, NULL, EXIT_OSERR, "start: %s", why.buf);
 	sb_release(&why);
+	return r ? d->status : 0;
+}
+
+/* In the VM's directory: its log, overlays, state and record, QEMU's command line. */
+static int start_files(struct start_job *j, const char *cwd, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+	int status = 0, r;
+
+	j->qemu_log = vmdir_create_file(&j->vm, "qemu.log", 1);
+	if (j->qemu_log < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", j->vm.path,
+			   strerror(errno));
+		status = EXIT_OSERR;
+	} else if (start_plan(&j->plan, &j->vm, &j->log_fd, d) < 0) {
+		status = d->status;
+	} else if (j->o.restore &&
+		   (r = savestate_restore_plan(&j->meta, j->state_fd, j->o.restore, &j->plan,
+					       tmp_dir(), j->handoff, &j->lc.nhandoff, &why)) != 0) {
+		diag_error(d, NULL, r, "start: %s", why.buf);
+		status = r;
+	} else if (prepare_overlays(&j->plan, d) < 0) {
+		status = d->status;
+	} else if (vmdir_write(&j->vm, "state", (j->state = state_text(&j->plan, j->o.config,
+									 cwd))) < 0 ||
+		   vmdir_write(&j->vm, "record", (j->record = savestate_record(&j->plan, j->abs,
+									   j->ov, &j->cwds))) < 0) {
+		diag_error(d, NULL, EXIT_OSERR, "start: cannot write in %s: %s", j->vm.path,
+			   strerror(errno));
+		status = EXIT_OSERR;
+	} else if (qemu_cmd_build(&j->plan, &j->cmd) < 0) {
+		diag_error(d, NULL, EXIT_INTERNAL, "internal error: cannot build the QEMU command "
+			   "line: %s", j->cmd.error);
+		status = EXIT_INTERNAL;
+	}
+	sb_release(&why);
+	return status;
+}
+
+/* QEMU started, and waited for (--restore: the state read; --wait: the boot marker). */
+static int start_run(struct start_job *j, struct diag *d)
+{
+	int status;
+
+	if (d->verbose) {
+		fputs("vmlaunch: start ", d->out);
+		launch_print(&j->cmd, d->out);
+	}
+	status = launch(&j->root, &j->vm, j->cmd.argv.v, j->qemu_log, &j->lc, d);
+	if (status == 0 && j->o.restore) {
+		status = wait_restored(&j->vm, j->o.restore, j->o.timeout, j->lc.sigfd, d);
+	} else if (status == 0 && j->o.wait) {
+		char *log = vmstate_get(j->state, "log");
+
+		if (!log)
+			diag_warn(d, NULL, "start: --wait: %s has no console (serial = none), "
+				  "so nothing to wait for", j->cfg.name);
+		status = log ? wait_ready(&j->vm, log, j->o.timeout, j->lc.sigfd, d) : 0;
+		free(log);
+	} else {
+		return status;     /* launch cleaned up after itself */
+	}
+	if (status) {
+		kill_vm(&j->vm);
+		vmdir_remove(&j->root, &j->vm);
+	}
+	return status;
+}
+
+static void start_free(struct start_job *j)
+{
+	size_t i;
+
+	vmdir_close(&j->vm);
+	vmroot_close(&j->root);
+	if (j->qemu_log >= 0)
+		close(j->qemu_log);
+	if (j->log_fd >= 0)
+		close(j->log_fd);
+	free(j->state);
+	free(j->record);
+	free(j->abs);
+	savestate_meta_free(&j->meta);
+	strvec_clear(&j->restore_ov);
+	strvec_clear(&j->cwds);
+	free(j->inherited);
+	for (i = 0; i < j->lc.nhandoff; i++)
+		close(j->handoff[i]);
+	if (j->lc.sigfd >= 0)
+		close(j->lc.sigfd);
+	qemu_cmd_free(&j->cmd);
+	plan_free(&j->plan);
+	config_free(&j->cfg);
+	strvec_clear(&j->o.overrides);
+}
+
+int vmctl_start(int argc, char **argv, const char *cwd, const struct host_env *env,
+		struct diag *d)
+{
+	static const struct qemu_cmd cmd_init = QEMU_CMD_INIT;
+	struct start_job j;
+	int status;
+
+	memset(&j, 0, sizeof(j));
+	j.cmd = cmd_init;
+	j.root.fd = j.vm.fd = j.vm.lock = -1;
+	j.lc.sigfd = j.state_fd = j.qemu_log = j.log_fd = -1;
+	j.lc.ninherited = inherited_fds(&j.inherited);
+	j.lc.inherited = j.inherited;
+	j.lc.handoff = j.handoff;
+	status = start_options(argc, argv, &j.o, d);
+	if (status == 0)
+		status = start_load(&j, cwd, env, d);
+	if (status == 0 && (status = start_dir(&j, d)) == 0) {
+		/* Ours from here: removed again unless QEMU runs. */
+		status = start_files(&j, cwd, d);
+		if (status)
+			vmdir_remove(&j.root, &j.vm);
+		else
+			status = start_run(&j, d);
+		if (status == 0)
+			printf("%s\n", j.cfg.name);
+	}
+	start_free(&j);
 	return status;
 }
 
@@ -1498,6 +1575,7 @@ int vmctl_exists(const char *name)
 /* ---- save NAME FILE ---- */
 
 #define SAVE_FD_NAME "vmlaunch-save"
+#define SAVE_CHUNK (8u << 20)   /* bytes of an overlay copied between two looks at signals */
 
 struct save_job {
 	struct vmdir *vm;
@@ -1552,6 +1630,14 @@ static int save_qmp(struct save_job *j, const char *cmd, const char *args, int f
 	return r < 0 ? -1 : 0;
 }
 
+static void too_big(const struct save_job *j, size_t len, struct diag *d)
+{
+	diag_error(d, NULL, EXIT_CONFIG, "save: the metadata of %s (its config's path, -o, "
+		   "devices) takes %s%zu bytes, more than a state file's %u: nothing was saved",
+		   j->vm->name, len >= SAVESTATE_HEADER_SIZE ? "at least " : "", len,
+		   SAVESTATE_HEADER_SIZE);
+}
+
 /* What the VM can be saved as: 0, or the status after reporting. */
 static int save_check(struct save_job *j, struct diag *d)
 {
@@ -1560,7 +1646,11 @@ static int save_check(struct save_job *j, struct diag *d)
 	size_t i;
 	int r = 0;
 
-	if (!record || savestate_parse(record, strlen(record), 0, 0, &j->meta, &why) < 0) {
+	if (record && strlen(record) >= SAVESTATE_HEADER_SIZE) {
+		/* vmdir_read reads no more: a record this long makes no header either. */
+		too_big(j, strlen(record), d);
+		r = EXIT_CONFIG;
+	} else if (!record || savestate_parse(record, strlen(record), 0, 0, &j->meta, &why) < 0) {
 		diag_error(d, NULL, EXIT_UNAVAILABLE, "save: %s was started without a record of "
 			   "what it was made from%s%s (an older vmlaunch?): restart it", j->vm->name,
 			   why.len ? ": " : "", why.len ? why.buf : "");
@@ -1605,11 +1695,19 @@ static int save_state(struct save_job *j, int *running, struct diag *d)
 	}
 	*running = strcmp(st, "running") == 0;
 	if (strcmp(st, "postmigrate") == 0) {
-		/* An earlier save was killed after its migration: the guest's state before it. */
+		/*
+		 * An earlier save (a killed one, or one of a paused guest) left
+		 * it so, and QEMU migrates no VM in postmigrate: the guest goes
+		 * back to what it was before that save (cont, then stop if it was
+		 * paused), then this save goes on as for that state.
+		 */
 		char *was = vmdir_read(j->vm, "saving");
 
 		*running = was && strncmp(was, "running", 7) == 0;
 		free(was);
+		if (save_qmp(j, "cont", NULL, -1, NULL, d) < 0 ||
+		    (!*running && save_qmp(j, "stop", NULL, -1, NULL, d) < 0))
+			r = EXIT_UNAVAILABLE;
 	}
 	q = json_get(ver, "qemu");
 	json_int(json_get(q, "major"), &a);
@@ -1624,21 +1722,29 @@ out:
 	return r;
 }
 
+/* A signal that arrived: 128+N after reporting, else 0. */
+static int save_signalled(struct save_job *j, struct diag *d)
+{
+	int sig = j->sigfd >= 0 ? signals_read(j->sigfd) : 0;
+
+	if (sig == 0 || sig == SIGCHLD)
+		return 0;
+	diag_error(d, NULL, 128 + sig, "save: stopped by signal %d; nothing was saved", sig);
+	return 128 + sig;
+}
+
 /* Until the migration ended: 0 when completed; else the status after reporting. */
 static int save_wait(struct save_job *j, struct diag *d)
 {
 	double until = now_seconds() + j->timeout;
-	int sig;
+	int r;
 
 	for (;;) {
 		struct json *ret = NULL;
 		const char *st, *err;
 
-		if (j->sigfd >= 0 && (sig = signals_read(j->sigfd)) != 0 && sig != SIGCHLD) {
-			diag_error(d, NULL, 128 + sig, "save: stopped by signal %d; nothing was "
-				   "saved", sig);
-			return 128 + sig;
-		}
+		if ((r = save_signalled(j, d)) != 0)
+			return r;
 		if (now_seconds() >= until) {
 			diag_error(d, NULL, EXIT_TIMEOUT, "save: %s was not saved within %u s",
 				   j->vm->name, j->timeout);
@@ -1676,15 +1782,20 @@ static int save_stream(struct save_job *j, struct diag *d)
 	/* QEMU's default 32 MiB/s is for a network; a file takes what comes. */
 	if (save_qmp(j, "migrate-set-parameters", "{\"max-bandwidth\": 1099511627776}", -1,
 		     NULL, d) < 0 ||
-	    save_qmp(j, "getfd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", j->tmp.fd, NULL, d) < 0 ||
-	    save_qmp(j, "migrate", "{\"uri\": \"fd:" SAVE_FD_NAME "\"}", -1, NULL, d) < 0)
+	    save_qmp(j, "getfd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", j->tmp.fd, NULL, d) < 0)
 		return EXIT_UNAVAILABLE;
-	r = save_wait(j, d);
+	r = save_qmp(j, "migrate", "{\"uri\": \"fd:" SAVE_FD_NAME "\"}", -1, NULL, d) < 0 ?
+	    EXIT_UNAVAILABLE : save_wait(j, d);
 	if (r) {
 		struct strbuf why = STRBUF_INIT;
 		struct json *ret = NULL;
 		const char *s = NULL;
 		int i;
+
+		/* A migrate QEMU refused leaves it our file; one it took, "not found". */
+		qmp_execute(&j->q, "closefd", "{\"fdname\": \"" SAVE_FD_NAME "\"}", NULL, &why,
+			    1000);
+		sb_release(&why);
 
 		/* The guest goes on as it was: the migration is called off first. */
 		qmp_execute(&j->q, "migrate_cancel", NULL, NULL, &why, 1000);
@@ -1713,59 +1824,125 @@ static int save_stream(struct save_job *j, struct diag *d)
 	return 0;
 }
 
-/* Each snapshot overlay, read through QEMU's own descriptor, after the stream. */
+/*
+ * One snapshot overlay K, read through QEMU's own descriptor, to AT in the
+ * file, hashed on the way: 0, or the status after reporting.
+ */
+static int save_disk(struct save_job *j, struct savestate_disk *k, uint64_t at, struct diag *d)
+{
+	char *path = xasprintf("/proc/%ld/fd/%d", (long)j->pid, k->fd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	unsigned char digest[SHA256_LEN];
+	uint64_t done = 0, n, size = 0;
+	struct sha256 sha;
+	struct stat st;
+
+	sha256_init(&sha);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		r = -1;
+	else
+		size = (uint64_t)st.st_size;
+	/* In pieces: a signal meanwhile ends the save, it does not wait for the copy. */
+	for (; r == 0 && done < size; done += n) {
+		n = size - done < SAVE_CHUNK ? size - done : SAVE_CHUNK;
+		if (savestate_copy(fd, done, j->tmp.fd, at + done, n, &sha) < 0)
+			r = -1;
+		else
+			r = save_signalled(j, d);
+	}
+	if (r < 0)
+		diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s (%s) into "
+			   "%s: %s", k->id, path, j->file, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	if (r)
+		return r < 0 ? EXIT_OSERR : r;
+	sha256_final(&sha, digest);
+	sha256_hex(digest, k->sha256);
+	k->offset = at;
+	k->size = size;
+	return 0;
+}
+
+/* Each snapshot overlay, after the stream. */
 static int save_disks(struct save_job *j, struct diag *d)
 {
 	uint64_t at = j->meta.stream_offset + j->meta.stream_size;
 	size_t i;
+	int r;
 
 	for (i = 0; i < j->meta.ndisks; i++) {
-		struct savestate_disk *k = &j->meta.disks[i];
-		char *path = xasprintf("/proc/%ld/fd/%d", (long)j->pid, k->fd);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		struct stat st;
-
-		if (fd < 0 || fstat(fd, &st) < 0 ||
-		    savestate_copy(fd, 0, j->tmp.fd, at, (uint64_t)st.st_size) < 0) {
-			diag_error(d, NULL, EXIT_OSERR, "save: cannot copy the overlay of disk %s "
-				   "(%s) into %s: %s", k->id, path, j->file, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(path);
-			return EXIT_OSERR;
-		}
-		close(fd);
-		free(path);
-		k->offset = at;
-		k->size = (uint64_t)st.st_size;
-		at += k->size;
+		if ((r = save_disk(j, &j->meta.disks[i], at, d)) != 0)
+			return r;
+		at += j->meta.disks[i].size;
 	}
 	return 0;
 }
 
+/* The header with every offset and size at its widest: does it fit?  Known before any migration. */
+static int save_fits(struct save_job *j, struct diag *d)
+{
+	struct savestate_meta *m = &j->meta;
+	size_t i, len;
+
+	m->stream_offset = m->stream_size = INT64_MAX;
+	for (i = 0; i < m->ndisks; i++) {
+		m->disks[i].offset = m->disks[i].size = INT64_MAX;
+		memset(m->disks[i].sha256, 'f', 2 * SHA256_LEN);
+	}
+	free(savestate_header(m, &len));
+	m->stream_offset = m->stream_size = 0;
+	for (i = 0; i < m->ndisks; i++) {
+		m->disks[i].offset = m->disks[i].size = 0;
+		m->disks[i].sha256[0] = '\0';
+	}
+	if (len <= SAVESTATE_HEADER_SIZE)
+		return 0;
+	too_big(j, len, d);
+	return EXIT_CONFIG;
+}
+
 static int save_header(struct save_job *j, struct diag *d)
 {
-	char *json = savestate_json(&j->meta);
-	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
+	size_t len;
+	char *head = savestate_header(&j->meta, &len);
 	int r = 0;
 
-	sb_addf(&sb, "%s%s\n", SAVESTATE_MAGIC, json);
-	free(json);
-	if (sb.len > SAVESTATE_HEADER_SIZE) {
+	if (len > SAVESTATE_HEADER_SIZE) {
 		diag_error(d, NULL, EXIT_INTERNAL, "save: the metadata of %s does not fit in "
 			   "%u bytes", j->vm->name, SAVESTATE_HEADER_SIZE);
 		r = EXIT_INTERNAL;
-	} else if (pwrite(j->tmp.fd, sb.buf, sb.len, 0) != (ssize_t)sb.len) {
+	} else if (pwrite(j->tmp.fd, head, len, 0) != (ssize_t)len) {
 		diag_error(d, NULL, EXIT_OSERR, "save: cannot write %s: %s", j->file,
 			   strerror(errno));
 		r = EXIT_OSERR;
+	} else if ((r = save_signalled(j, d)) != 0) {
+		;       /* not committed: no FILE */
 	} else if (savestate_tmp_commit(&j->tmp, &why) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "save: %s: %s", j->file, why.buf);
 		r = EXIT_OSERR;
 	}
-	sb_release(&sb);
+	free(head);
 	sb_release(&why);
 	return r;
+}
+
+/* The guest as it was before the save (FAILED: the save's status, 0 when none). */
+static void save_resume(struct save_job *j, int running, int failed, struct diag *d)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	if (running && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0) {
+		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
+	} else {
+		vmdir_write(j->vm, "saving", "done\n");
+		if (failed)
+			diag_warn(d, NULL, "save: %s goes on %s", j->vm->name,
+				  running ? "running" : "paused, as it was");
+	}
+	sb_release(&why);
 }
 
 static int save_run(struct save_job *j, int stop, struct diag *d)
@@ -1784,6 +1961,8 @@ static int save_run(struct save_job *j, int stop, struct diag *d)
 	if (r)
 		return r;
 	j->meta.running = running;
+	if ((r = save_fits(j, d)) != 0)
+		return r;
 	if (savestate_tmp_open(j->file, &j->tmp, &why) < 0) {
 		diag_error(d, NULL, EXIT_OSERR, "save: %s", why.buf);
 		sb_release(&why);
@@ -1795,13 +1974,13 @@ static int save_run(struct save_job *j, int stop, struct diag *d)
 	if (r == 0)
 		r = save_disks(j, d);
 	/* The guest was stopped by the migration; it goes on now, unless told otherwise. */
-	if (running && !stop && qmp_execute(&j->q, "cont", NULL, NULL, &why, QMP_TIMEOUT_MS) < 0)
-		diag_warn(d, NULL, "save: %s stays paused: cont: %s", j->vm->name, why.buf);
-	else if (!stop)
-		vmdir_write(j->vm, "saving", "done\n");
-	sb_release(&why);
+	if (!stop)
+		save_resume(j, running, r, d);
 	if (r == 0)
 		r = save_header(j, d);
+	/* --stop, but no state: the VM is not stopped, and goes on as it was. */
+	if (stop && r)
+		save_resume(j, running, r, d);
 	if (r == 0 && fstat(j->tmp.fd, &st) == 0)
 		printf("%s saved to %s (%.1f MB in %.2f s); %s\n", j->vm->name, j->file,
 		       (double)st.st_size / 1e6, now_seconds() - t0, stop ? "it was stopped" :

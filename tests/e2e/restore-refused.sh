@@ -1,7 +1,9 @@
 #!/bin/sh
 # What a restore refuses, each before QEMU starts (no VM directory made,
 # no QEMU run) and with the difference named: a state from another config,
-# another memory size, a changed disk image, a truncated file, a file that
+# another memory size, a changed disk image, another QEMU (both versions),
+# another name's default MAC (a hint; without CONFIG the saved MAC is kept),
+# a file corrupted in place (its metadata's or a disk's SHA-256), a truncated file, a file that
 # is not a state file, a missing one.  And what save refuses: no such VM,
 # an ended VM, a writable disk without snapshot, a missing FILE.  QEMU is
 # tests/e2e/fake-qemu, which speaks enough QMP to be saved.
@@ -44,6 +46,20 @@ refused 65 "$state: saved with memory=128M, the config says 256M" "another memor
 	"$state" -o memory=256M
 refused 65 "not restored: a saved state is restored only into the VM it was saved from" \
 	"another memory size (the summary)" "$state" -o memory=256M
+# Corrupted in place, the sizes right: the metadata, a disk section.
+cp "$state" "$tmp/meta.state"
+sed -i '2s/memory=128M/memory=127M/' "$tmp/meta.state"
+refused 66 "meta.state: cannot restore from it: its metadata is corrupt (its SHA-256 does not match)" \
+	"corrupt metadata" "$tmp/meta.state" -o memory=127M
+cp "$state" "$tmp/disk.state"
+printf 'XXXX' | dd of="$tmp/disk.state" bs=1 seek=$(($(stat -c %s "$state") - 8)) conv=notrunc status=none
+"$VMLAUNCH" start --restore "$tmp/disk.state" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st -eq 66 ] || fail "a corrupt disk section: status $st, not 66: $(cat "$tmp/err")"
+grep -q "disk.state: cannot restore from it: its saved disk rootfs is corrupt (its SHA-256 does not match)" \
+	"$tmp/err" || fail "corrupt disk message: $(cat "$tmp/err")"
+[ -z "$(ls -A "$XDG_RUNTIME_DIR/vmlaunch" 2>/dev/null)" ] || fail "a corrupt disk section started a VM"
+
 cp "$conf" "$tmp/other.conf"
 printf 'machine = q35\n' >>"$tmp/other.conf"
 refused 65 "saved with machine=pc, the config says q35" "another config" \
@@ -55,6 +71,27 @@ printf 'changed' | dd of="$disk" conv=notrunc status=none
 refused 65 "disk.rootfs $disk changed since the save (then: size 1048576" "a changed disk image" "$state"
 refused 65 "saved with disk.rootfs.mode=raw snapshot, the config says raw rw" "the disk not a snapshot" \
 	"$state" -o snapshot=no
+
+# Another QEMU at the same path (an upgrade): both versions named.
+cp "$top/tests/e2e/fake-qemu" "$tmp/qemu"
+"$VMLAUNCH" start -o qemu="$tmp/qemu" -o rootfs="$disk" -o snapshot=yes -o name=q "$conf" \
+	>/dev/null 2>"$tmp/err" || fail "start of q: $(cat "$tmp/err")"
+"$VMLAUNCH" save --stop q "$tmp/q.state" >/dev/null 2>"$tmp/err" || fail "save of q: $(cat "$tmp/err")"
+sed -i 's/version 7.2.0 (vmlaunch fake)/version 8.0.0 (vmlaunch fake)/' "$tmp/qemu"
+refused 65 "q.state: saved with QEMU 7.2.0 vmlaunch fake; this QEMU ($tmp/qemu) is 8.0.0 (vmlaunch fake)" \
+	"another QEMU version" "$tmp/q.state"
+
+# A NIC's default MAC (a hash of the name): kept by a restore under another
+# name without CONFIG; with one, the refusal says how to keep it.
+"$VMLAUNCH" start -o net=virtio -o rootfs="$disk" -o snapshot=yes -o name=pc "$conf" \
+	>/dev/null 2>"$tmp/err" || fail "start of pc: $(cat "$tmp/err")"
+"$VMLAUNCH" save --stop pc "$tmp/pc.state" >/dev/null 2>"$tmp/err" || fail "save of pc: $(cat "$tmp/err")"
+"$VMLAUNCH" start --restore "$tmp/pc.state" -o name=pc2 >/dev/null 2>"$tmp/err" ||
+	fail "restore of pc as pc2: status $?: $(cat "$tmp/err")"
+"$VMLAUNCH" stop --force pc2 >/dev/null 2>&1
+refused 65 "pc.state: a NIC's default MAC comes from the VM's name: -o net_mac= with the saved MAC keeps it" \
+	"another name with a CONFIG" "$tmp/pc.state" -o net=virtio -o rootfs="$disk" -o snapshot=yes \
+	-o name=pc3 "$conf"
 
 size=$(stat -c %s "$state")
 head -c $((size - 10)) "$state" >"$tmp/short.state"

@@ -72,6 +72,46 @@ static char *header_of(const struct savestate_meta *m, size_t *len)
 	return buf;
 }
 
+/* The header as save writes it: its SHA-256 checked; a byte changed, or no hash, refused. */
+static void test_header_sha(void)
+{
+	struct savestate_meta m, got;
+	struct strbuf why = STRBUF_INIT;
+	size_t len;
+	char *head, *buf = calloc(1, SAVESTATE_HEADER_SIZE), *p;
+
+	memset(&m, 0, sizeof(m));
+	m.config = strdup("/c.conf");
+	strvec_push(&m.plan, "memory=128M");
+	m.stream_offset = SAVESTATE_HEADER_SIZE;
+	m.stream_size = 10;
+	m.disks[0].id = strdup("rootfs");
+	memset(m.disks[0].sha256, 'a', 64);
+	m.disks[0].offset = SAVESTATE_HEADER_SIZE + 10;
+	m.disks[0].size = 5;
+	m.ndisks = 1;
+	head = savestate_header(&m, &len);
+	memcpy(buf, head, len);
+	CHECK(savestate_parse(buf, SAVESTATE_HEADER_SIZE, 1, SAVESTATE_HEADER_SIZE + 15, &got,
+			      &why) == 0);
+	CHECK(strcmp(got.disks[0].sha256, m.disks[0].sha256) == 0);
+	savestate_meta_free(&got);
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) == 0);
+	p = strstr(buf, "128M");
+	p[2] = '9';
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) < 0);
+	CHECK(strstr(why.buf, "its metadata is corrupt") != NULL);
+	sb_release(&why);
+	memset(strstr(buf, "\nsha256 "), 0, 8);
+	buf[strlen(head) - 73] = '\n';
+	CHECK(savestate_verify(buf, SAVESTATE_HEADER_SIZE, &why) < 0);
+	CHECK(strstr(why.buf, "has no SHA-256") != NULL);
+	sb_release(&why);
+	free(head);
+	free(buf);
+	savestate_meta_free(&m);
+}
+
 static void sample(struct savestate_meta *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -136,20 +176,24 @@ static void test_record_and_config(void)
 		"\"running\":false,\"stream\":{\"offset\":0,\"size\":0},\"disks\":[]}";
 	struct savestate_meta m;
 	struct strbuf why = STRBUF_INIT;
-	struct strvec cli = STRVEC_INIT, ov = STRVEC_INIT;
+	struct strvec cli = STRVEC_INIT, ov = STRVEC_INIT, cwds = STRVEC_INIT;
 	const char *use;
 
 	CHECK(savestate_parse(rec, strlen(rec), 0, 0, &m, &why) == 0);
 	strvec_push(&cli, "name=b");
-	savestate_config(&m, NULL, &cli, &use, &ov);
+	savestate_config(&m, NULL, &cli, "/here", &use, &ov, &cwds);
 	CHECK_STR(use, "/c/x.conf");
 	CHECK(ov.n == 2 && strcmp(ov.v[0], "accel=tcg") == 0 && strcmp(ov.v[1], "name=b") == 0);
+	/* A record without overrides_cwd (an older one): the restore's directory. */
+	CHECK(cwds.n == 2 && strcmp(cwds.v[0], "/here") == 0 && strcmp(cwds.v[1], "/here") == 0);
 	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	/* A CONFIG given: only the command's -o. */
-	savestate_config(&m, "y.conf", &cli, &use, &ov);
+	savestate_config(&m, "y.conf", &cli, "/here", &use, &ov, &cwds);
 	CHECK_STR(use, "y.conf");
-	CHECK(ov.n == 1);
+	CHECK(ov.n == 1 && cwds.n == 1);
 	strvec_clear(&ov);
+	strvec_clear(&cwds);
 	strvec_clear(&cli);
 	savestate_meta_free(&m);
 	/* Plan lines the comparison could not pair: no '=', a key twice (found by fuzzing). */
@@ -177,6 +221,7 @@ const struct unit_case savestate_cases[] = {
 	{ "savestate/compare-same", test_compare_same },
 	{ "savestate/compare-named", test_compare_named },
 	{ "savestate/round-trip", test_round_trip },
+	{ "savestate/header-sha256", test_header_sha },
 	{ "savestate/record-and-config", test_record_and_config },
 	{ NULL, NULL },
 };
