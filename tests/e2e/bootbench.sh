@@ -6,7 +6,7 @@ need_qemu
 need_images
 "$top/scripts/bootbench" --quick --out "$tmp/bench" >"$tmp/out" 2>&1 || fail "bootbench --quick failed: $(tail -n 15 "$tmp/out")"
 grep -q 'accel=tcg' "$tmp/out" || fail "no accelerator in the output"
-for v in lab vmlaunch-lab vmlaunch-fast restore; do
+for v in lab vmlaunch-lab vmlaunch-fast restore restore-exit; do
 	grep -Eq "^$v +1/1 " "$tmp/out" || fail "no boot of variant $v in: $(cat "$tmp/out")"
 done
 grep -Eq "^test --restore -j 2: [0-9]+ runs in .* runs per minute$" "$tmp/out" ||
