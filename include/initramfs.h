@@ -25,6 +25,7 @@ struct initramfs_need {
 	const char *name;
 	const char *why;
 	int optional;           /* used when the tree has it; else fine */
+	int builtin_only;       /* as a module it would not work: refused unless built in */
 };
 
 /*
@@ -34,6 +35,12 @@ struct initramfs_need {
  */
 size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
 		       struct initramfs_need *needs);
+
+/*
+ * /vmlaunch/exit for PLAN into BUF: how vmlaunch-init ends a failed boot
+ * ("reboot" on microvm, "debug_exit PORT" with debug_exit).
+ */
+void initramfs_exit_conf(const struct vm_plan *p, char *buf, size_t n);
 
 /*
  * The lib/modules/VERSION directory MODULES names (see vmlaunch.conf(5)),
@@ -50,11 +57,13 @@ char *initramfs_find_tree(const char *modules, const char *kernel, const char *v
 char *initramfs_cache_dir(struct strbuf *why);
 
 /*
- * The archive: directories, /init (INIT), /vmlaunch/modules (NAMES in
- * order) and /vmlaunch/NAME.ko for each (DATA[i], LEN[i]).
+ * The archive: directories, dev/console, /init (INIT), /vmlaunch/exit
+ * (EXIT_CONF: how the init ends a failed boot), /vmlaunch/modules (NAMES
+ * in order) and /vmlaunch/NAME.ko for each (DATA[i], LEN[i]).
  */
 void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_len,
-		    const struct strvec *names, unsigned char *const *data, const size_t *len);
+		    const struct strvec *names, unsigned char *const *data, const size_t *len,
+		    const char *exit_conf);
 
 /*
  * For validation: the tree, the modules (into p->modules), and the

@@ -25,23 +25,23 @@ size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
 	size_t n = 0;
 
 	if (cfg->machine == MACHINE_MICROVM)
-		needs[n++] = (struct initramfs_need){ "virtio_mmio", "machine microvm", 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_mmio", "machine microvm", 0, 1 };
 	else
-		needs[n++] = (struct initramfs_need){ "virtio_pci", "virtio devices on PCI", 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_pci", "virtio devices on PCI", 0, 0 };
 	if (p->ndisks)
-		needs[n++] = (struct initramfs_need){ "virtio_blk", "disks", 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_blk", "disks", 0, 0 };
 	if (cfg->net == NET_VIRTIO)
-		needs[n++] = (struct initramfs_need){ "virtio_net", "net virtio", 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_net", "net virtio", 0, 0 };
 	else if (cfg->net == NET_E1000)
-		needs[n++] = (struct initramfs_need){ "e1000", "net e1000", 0 };
+		needs[n++] = (struct initramfs_need){ "e1000", "net e1000", 0, 0 };
 	if (p->nshares) {
-		needs[n++] = (struct initramfs_need){ "9pnet_virtio", "shares", 0 };
-		needs[n++] = (struct initramfs_need){ "9p", "shares", 0 };
+		needs[n++] = (struct initramfs_need){ "9pnet_virtio", "shares", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "9p", "shares", 0, 0 };
 	}
-	needs[n++] = (struct initramfs_need){ fstype ? fstype : "ext4", "the root file system", 0 };
+	needs[n++] = (struct initramfs_need){ fstype ? fstype : "ext4", "the root file system", 0, 0 };
 	/* ext4 and jbd2 ask the crypto API for crc32c at mount time, not through their deps. */
 	if (!fstype || strcmp(fstype, "ext4") == 0)
-		needs[n++] = (struct initramfs_need){ "crc32c_generic", "ext4 checksums", 1 };
+		needs[n++] = (struct initramfs_need){ "crc32c_generic", "ext4 checksums", 1, 0 };
 	return n;
 }
 
@@ -350,6 +350,14 @@ static int collect(struct tree *t, const struct initramfs_need *needs, size_t nn
 	int ret = -1;
 
 	for (i = 0; i < nneeds; i++) {
+		if (needs[i].builtin_only && !moddep_is_builtin(&t->dep, needs[i].name)) {
+			sb_addf(why, "%s: %s is not built into this kernel, and as a module it "
+				"finds no devices: microvm has no ACPI, and the kernel learns them only "
+				"from virtio_mmio.device= on its command line, which vmlaunch does not "
+				"write; use machine = pc or q35, or a kernel with CONFIG_VIRTIO_MMIO=y",
+				needs[i].why, needs[i].name);
+			goto out;
+		}
 		if (moddep_is_builtin(&t->dep, needs[i].name))
 			strvec_push(&pl->builtin, needs[i].name);
 		else if (moddep_find(&t->dep, needs[i].name))
@@ -375,7 +383,8 @@ out:
 }
 
 void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_len,
-		    const struct strvec *names, unsigned char *const *data, const size_t *len)
+		    const struct strvec *names, unsigned char *const *data, const size_t *len,
+		    const char *exit_conf)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "newroot", "vmlaunch" };
 	struct cpio c = CPIO_INIT;
@@ -384,7 +393,10 @@ void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_l
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		cpio_add_dir(&c, dirs[i], 0755);
+	/* The kernel opens it for init's stdio before /init mounts devtmpfs. */
+	cpio_add_chardev(&c, "dev/console", 0600, 5, 1);
 	cpio_add_file(&c, "init", 0755, init, init_len);
+	cpio_add_file(&c, "vmlaunch/exit", 0644, exit_conf, strlen(exit_conf));
 	for (i = 0; i < names->n; i++)
 		sb_addf(&list, "%s\n", names->v[i]);
 	cpio_add_file(&c, "vmlaunch/modules", 0644, list.buf ? list.buf : "", list.len);
@@ -399,25 +411,24 @@ void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_l
 	*out = c.out;
 }
 
-/* The name in the cache: init, the list and each module, each with its length. */
-static void payload_hash(const struct payload *pl, char hex[2 * SHA256_LEN + 1])
+void initramfs_exit_conf(const struct vm_plan *p, char *buf, size_t n)
+{
+	const struct vm_config *cfg = p->cfg;
+	int len = snprintf(buf, n, "%s", cfg->machine == MACHINE_MICROVM ? "reboot\n" : "");
+
+	if (cfg->debug_exit && len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, "debug_exit 0x%x\n", cfg->debug_exit);
+}
+
+/* The name in the cache: the archive's own bytes, so any change of layout is a new name. */
+static void archive_hash(const struct strbuf *archive, char hex[2 * SHA256_LEN + 1])
 {
 	unsigned char digest[SHA256_LEN];
 	struct sha256 s;
-	char num[32];
-	size_t i, init_len = (size_t)(vmlaunch_init_end - vmlaunch_init_start);
 
 	sha256_init(&s);
-	sha256_update(&s, "vmlaunch initramfs 1\n", 21);
-	snprintf(num, sizeof(num), "%zu\n", init_len);
-	sha256_update(&s, num, strlen(num));
-	sha256_update(&s, vmlaunch_init_start, init_len);
-	for (i = 0; i < pl->names.n; i++) {
-		snprintf(num, sizeof(num), "\n%zu\n", pl->len[i]);
-		sha256_update(&s, pl->names.v[i], strlen(pl->names.v[i]));
-		sha256_update(&s, num, strlen(num));
-		sha256_update(&s, pl->data[i], pl->len[i]);
-	}
+	sha256_update(&s, "vmlaunch initramfs 2\n", 21);
+	sha256_update(&s, archive->buf, archive->len);
 	sha256_final(&s, digest);
 	sha256_hex(digest, hex);
 }
@@ -504,41 +515,86 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* NAME in DFD: kept if it is ours already, else written to a temporary name and renamed. */
-static int store(int dfd, const char *name, const struct payload *pl, int *built,
+/* A cached archive: a regular file of ours, of the size this one has (a crash leaves less). */
+static int cached(int dfd, const char *name, size_t size)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid() && (uint64_t)st.st_size == size;
+}
+
+/*
+ * A file in DFD with ARCHIVE's bytes, on disk: unnamed (O_TMPFILE) so a
+ * killed build leaves nothing behind, else named TMP.
+ */
+static int write_tmp(int dfd, const char *tmp, const struct strbuf *archive, int *named)
+{
+	int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+
+	*named = fd < 0;
+	if (fd < 0) {
+		unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, archive->buf, archive->len) < 0 || fsync(fd) < 0) {
+		int err = errno;
+
+		close(fd);
+		if (*named)
+			unlinkat(dfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* FD (from write_tmp) as NAME in DFD; a concurrent build's equal file is as good. */
+static int publish(int dfd, int fd, int named, const char *tmp, const char *name, size_t size)
+{
+	char proc[64];
+
+	if (named)
+		return renameat(dfd, tmp, dfd, name);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	unlinkat(dfd, name, 0);     /* not cached(): a crash's leftover */
+	if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return errno == EEXIST && cached(dfd, name, size) ? 0 : -1;
+}
+
+/* NAME in DFD: kept if it is ours already, else written and put in place, crash-safe. */
+static int store(int dfd, const char *name, const struct strbuf *archive, int *built,
 		 struct strbuf *why)
 {
-	struct strbuf archive = STRBUF_INIT;
-	struct stat st;
 	char tmp[128];
-	int fd, ret = -1;
+	int fd, named;
 
 	*built = 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_uid == geteuid())
+	if (cached(dfd, name, archive->len))
 		return 0;
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
-	unlinkat(dfd, tmp, 0);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = write_tmp(dfd, tmp, archive, &named);
 	if (fd < 0) {
 		sb_addf(why, "cannot write the initramfs: %s", strerror(errno));
 		return -1;
 	}
-	initramfs_cpio(&archive, vmlaunch_init_start,
-		       (size_t)(vmlaunch_init_end - vmlaunch_init_start), &pl->names, pl->data,
-		       pl->len);
-	if (write_all(fd, archive.buf, archive.len) < 0 || close(fd) < 0) {
-		sb_addf(why, "cannot write the initramfs: %s", strerror(errno));
-		unlinkat(dfd, tmp, 0);
-	} else if (renameat(dfd, tmp, dfd, name) < 0) {
-		sb_addf(why, "cannot rename the initramfs into place: %s", strerror(errno));
-		unlinkat(dfd, tmp, 0);
-	} else {
-		*built = 1;
-		ret = 0;
+	if (publish(dfd, fd, named, tmp, name, archive->len) < 0) {
+		sb_addf(why, "cannot put the initramfs in place: %s", strerror(errno));
+		if (named)
+			unlinkat(dfd, tmp, 0);
+		close(fd);
+		return -1;
 	}
-	sb_release(&archive);
-	return ret;
+	close(fd);
+	if (fsync(dfd) < 0) {
+		sb_addf(why, "cannot sync the cache directory: %s", strerror(errno));
+		return -1;
+	}
+	*built = 1;
+	return 0;
 }
 
 /* ---- validation's part ---- */
@@ -564,14 +620,18 @@ static void say_modules(const struct vm_plan *p, const struct tree *t,
 static int place(struct vm_plan *p, const struct payload *pl, int build,
 		 const struct origin *at, struct diag *d)
 {
-	struct strbuf why = STRBUF_INIT;
-	char hex[2 * SHA256_LEN + 1], *dir = initramfs_cache_dir(&why), *name;
+	struct strbuf why = STRBUF_INIT, archive;
+	char hex[2 * SHA256_LEN + 1], conf[64], *dir = initramfs_cache_dir(&why), *name;
 	int built = 0, dfd = -1, ret = 0;
 
-	payload_hash(pl, hex);
+	initramfs_exit_conf(p, conf, sizeof(conf));
+	initramfs_cpio(&archive, vmlaunch_init_start,
+		       (size_t)(vmlaunch_init_end - vmlaunch_init_start), &pl->names, pl->data,
+		       pl->len, conf);
+	archive_hash(&archive, hex);
 	name = xasprintf("%s.cpio", hex);
 	if (dir && build && (dfd = open_cache(dir, &why)) >= 0)
-		ret = store(dfd, name, pl, &built, &why);
+		ret = store(dfd, name, &archive, &built, &why);
 	if (!dir || (build && (dfd < 0 || ret < 0))) {
 		diag_error(d, at, EXIT_OSERR, "modules: %s", why.buf);
 		ret = -1;
@@ -580,12 +640,14 @@ static int place(struct vm_plan *p, const struct payload *pl, int build,
 
 		plan_set(&p->initrd, xasprintf("%s/%s", dir, name));
 		if (!build)
-			built = stat(p->initrd, &st) < 0 ? -1 : 0;
+			built = stat(p->initrd, &st) < 0 || (uint64_t)st.st_size != archive.len ?
+				-1 : 0;
 		diag_info(d, "initramfs: %s (%s)", p->initrd, built < 0 ? "not built yet: run, "
 			  "start, test and check build it" : built ? "built now" : "cached");
 	}
 	if (dfd >= 0)
 		close(dfd);
+	sb_release(&archive);
 	sb_release(&why);
 	free(name);
 	free(dir);

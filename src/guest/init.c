@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #define LIST "/vmlaunch/modules"
+#define EXIT_CONF "/vmlaunch/exit"
 #define NEWROOT "/newroot"
 #define ROOT_WAIT_MS 10000
 #define CMDLINE_MAX 4096
@@ -36,6 +38,12 @@ struct boot {
 	char init[256];
 	int rw;
 };
+
+/* How a failed boot ends the VM: vmlaunch writes /vmlaunch/exit for its machine. */
+static struct {
+	int reboot;             /* microvm: no ACPI, so power-off only halts; -no-reboot ends QEMU */
+	unsigned debug_port;    /* debug_exit: QEMU exits non-zero, so run's status says it */
+} how_to_end;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -57,12 +65,35 @@ static void say(const char *fmt, ...)
 		return;     /* nowhere left to say it */
 }
 
-/* The run ends here: powered off, or (if that fails) the kernel's panic on init's exit. */
+/*
+ * The run ends here: through debug_exit when configured (QEMU's status is
+ * then the guest's 1), else by powering off, or on microvm by a reboot
+ * (-no-reboot makes it QEMU's end), or (if all fail) the kernel's panic on
+ * init's exit.
+ */
 static void __attribute__((noreturn)) give_up(void)
 {
 	sync();
-	reboot(RB_POWER_OFF);
+	if (how_to_end.debug_port && ioperm(how_to_end.debug_port, 1, 1) == 0)
+		outb(1, (unsigned short)how_to_end.debug_port);
+	reboot(how_to_end.reboot ? RB_AUTOBOOT : RB_POWER_OFF);
 	_exit(1);
+}
+
+/* Lines "reboot" and "debug_exit PORT"; a missing file leaves power-off. */
+static void read_exit_conf(void)
+{
+	char line[64];
+	FILE *f = fopen(EXIT_CONF, "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strcmp(line, "reboot\n") == 0)
+			how_to_end.reboot = 1;
+		else if (strncmp(line, "debug_exit ", 11) == 0)
+			how_to_end.debug_port = (unsigned)strtoul(line + 11, NULL, 0) & 0xffffu;
+	}
+	if (f)
+		fclose(f);
 }
 
 static void console(void)
@@ -259,6 +290,7 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	memset(&b, 0, sizeof(b));
+	read_exit_conf();
 	early_mounts();
 	load_modules();
 	read_cmdline(&b);

@@ -73,6 +73,22 @@ static void test_initramfs_needs(void)
 	done(&v);
 }
 
+/* A failed boot must end QEMU: microvm only halts on power-off (no ACPI). */
+static void test_initramfs_exit_conf(void)
+{
+	struct vm v;
+	char buf[64];
+
+	load(&v, "kernel = k\nrootfs = r.img\n");
+	initramfs_exit_conf(&v.plan, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	done(&v);
+	load(&v, "kernel = k\nrootfs = r.img\nmachine = microvm\ndebug_exit = 0x501\n");
+	initramfs_exit_conf(&v.plan, buf, sizeof(buf));
+	CHECK_STR(buf, "reboot\ndebug_exit 0x501\n");
+	done(&v);
+}
+
 static char tmpl[] = "/tmp/vmlaunch-unit-initramfs.XXXXXX";
 
 static void put(const char *dir, const char *name, const void *data, size_t len)
@@ -305,8 +321,12 @@ static void test_initramfs_cpio(void)
 	struct strbuf out;
 
 	strvec_push(&names, "virtio");
-	initramfs_cpio(&out, (const unsigned char *)"INIT", 4, &names, data, len);
+	initramfs_cpio(&out, (const unsigned char *)"INIT", 4, &names, data, len, "reboot\n");
 	CHECK(out.len % 4 == 0);
+	/* dev/console: 0020600, rdev 5:1, for the kernel's early console before devtmpfs. */
+	CHECK(memmem(out.buf, out.len, "000021800000000000000000000000010000000000000000"
+		     "00000000000000000000000500000001", 80) != NULL);
+	CHECK(memmem(out.buf, out.len, "vmlaunch/exit\0reboot\n", 21) != NULL);
 	CHECK(memmem(out.buf, out.len, "init\0\0INIT", 10) != NULL);
 	CHECK(memmem(out.buf, out.len, "vmlaunch/modules\0\0virtio\n", 25) != NULL);
 	CHECK(memmem(out.buf, out.len, "vmlaunch/virtio.ko\0\0\0\0KO", 24) != NULL);
@@ -332,6 +352,7 @@ static void test_initramfs_cleanup(void)
 
 const struct unit_case initramfs_cases[] = {
 	{ "initramfs_needs", test_initramfs_needs },
+	{ "initramfs_exit_conf", test_initramfs_exit_conf },
 	{ "initramfs_find_tree", test_initramfs_find_tree },
 	{ "initramfs_setup", test_initramfs_setup },
 	{ "initramfs_cache_dir_unsafe", test_initramfs_cache_dir_unsafe },
