@@ -18,6 +18,26 @@
 #include "sha256.h"
 #include "xalloc.h"
 
+/* rootfstype=a,b: the kernel (and vmlaunch-init) tries each; each must be there. */
+static size_t fs_needs(const char *fstype, struct initramfs_need *needs, size_t room)
+{
+	static char types[INITRAMFS_NEEDS_MAX][64];
+	size_t n = 0;
+	const char *p = fstype;
+
+	while (*p && n < room) {
+		size_t len = strcspn(p, ",");
+
+		if (len && len < sizeof(types[0])) {
+			snprintf(types[n], sizeof(types[n]), "%.*s", (int)len, p);
+			needs[n] = (struct initramfs_need){ types[n], "rootfstype=", 0, 0, 1 };
+			n++;
+		}
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
 size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
 		       struct initramfs_need *needs)
 {
@@ -25,23 +45,26 @@ size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
 	size_t n = 0;
 
 	if (cfg->machine == MACHINE_MICROVM)
-		needs[n++] = (struct initramfs_need){ "virtio_mmio", "machine microvm", 0, 1 };
+		needs[n++] = (struct initramfs_need){ "virtio_mmio", "machine microvm", 0, 1, 0 };
 	else
-		needs[n++] = (struct initramfs_need){ "virtio_pci", "virtio devices on PCI", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_pci", "virtio devices on PCI", 0, 0, 0 };
 	if (p->ndisks)
-		needs[n++] = (struct initramfs_need){ "virtio_blk", "disks", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_blk", "disks", 0, 0, 0 };
 	if (cfg->net == NET_VIRTIO)
-		needs[n++] = (struct initramfs_need){ "virtio_net", "net virtio", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "virtio_net", "net virtio", 0, 0, 0 };
 	else if (cfg->net == NET_E1000)
-		needs[n++] = (struct initramfs_need){ "e1000", "net e1000", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "e1000", "net e1000", 0, 0, 0 };
 	if (p->nshares) {
-		needs[n++] = (struct initramfs_need){ "9pnet_virtio", "shares", 0, 0 };
-		needs[n++] = (struct initramfs_need){ "9p", "shares", 0, 0 };
+		needs[n++] = (struct initramfs_need){ "9pnet_virtio", "shares", 0, 0, 0 };
+		needs[n++] = (struct initramfs_need){ "9p", "shares", 0, 0, 0 };
 	}
-	needs[n++] = (struct initramfs_need){ fstype ? fstype : "ext4", "the root file system", 0, 0 };
-	/* ext4 and jbd2 ask the crypto API for crc32c at mount time, not through their deps. */
+	if (!fstype)
+		needs[n++] = (struct initramfs_need){ "ext4", "the root file system", 0, 0, 1 };
+	else
+		n += fs_needs(fstype, needs + n, INITRAMFS_NEEDS_MAX - 1 - n);
+	/* ext4 and jbd2 ask the crypto API for crc32c at mount time (a softdep, too). */
 	if (!fstype || strcmp(fstype, "ext4") == 0)
-		needs[n++] = (struct initramfs_need){ "crc32c_generic", "ext4 checksums", 1, 0 };
+		needs[n++] = (struct initramfs_need){ "crc32c_generic", "ext4 checksums", 1, 0, 0 };
 	return n;
 }
 
@@ -194,6 +217,59 @@ struct tree {
 	const char *index;      /* which file listed the modules */
 };
 
+static char *module_file(const struct tree *t, const struct mod *m, struct strbuf *why);
+
+/* The aliases of the modules whose path has WHERE (at its start when AT_START). */
+static void read_aliases(struct tree *t, const char *where, int at_start)
+{
+	size_t i;
+
+	for (i = 0; i < t->dep.n; i++) {
+		struct mod *m = &t->dep.v[i];
+		struct strbuf why = STRBUF_INIT;
+		struct strvec aliases = STRVEC_INIT;
+		unsigned char *buf = NULL;
+		size_t len, k;
+		char *path, w[160];
+
+		if (m->aliases_read || (at_start ? strncmp(m->path, where, strlen(where)) != 0 :
+					!strstr(m->path, where)))
+			continue;
+		m->aliases_read = 1;
+		path = module_file(t, m, &why);
+		/* An unreadable module is reported if it is needed, not for being looked at. */
+		if (path && read_all(path, INITRAMFS_MODULE_MAX, &buf, &len, &why) == 0 &&
+		    modinfo_parse(buf, len, NULL, NULL, &aliases, NULL, 0, w, sizeof(w)) == 0)
+			for (k = 0; k < aliases.n; k++)
+				moddep_add_alias(&t->dep, aliases.v[k], m->name);
+		strvec_clear(&aliases);
+		sb_release(&why);
+		free(buf);
+		free(path);
+	}
+}
+
+/*
+ * NAME as a module of the tree or the kernel: itself, or through an alias
+ * of modules.alias, else of the modules' own .modinfo (a tree without
+ * depmod's files): file systems' under kernel/fs/, others' under crypto/,
+ * the generic kernel/crypto/ first.  NULL if none.
+ */
+static const char *resolve(struct tree *t, const char *name)
+{
+	const char *r = moddep_resolve(&t->dep, name);
+
+	if (r)
+		return r;
+	if (strncmp(name, "fs-", 3) == 0) {
+		read_aliases(t, "kernel/fs/", 1);
+	} else {
+		read_aliases(t, "kernel/crypto/", 1);
+		read_aliases(t, "/crypto/", 0);
+	}
+	return moddep_resolve(&t->dep, name);
+}
+
 /* A module's file: the plain .ko, or refused with how to get one. */
 static char *module_file(const struct tree *t, const struct mod *m, struct strbuf *why)
 {
@@ -249,6 +325,21 @@ static int load_modinfo(void *ctx, struct mod *m, char *why, size_t whylen)
 	return ret;
 }
 
+/* DIR/NAME's bytes, or none (*LEN 0) when there is no such file. */
+static int read_optional(const char *dir, const char *name, unsigned char **buf, size_t *len,
+			 struct strbuf *why)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int ret = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (access(path, F_OK) == 0)
+		ret = read_all(path, 64u << 20, buf, len, why);
+	free(path);
+	return ret;
+}
+
 static int open_index(struct tree *t, struct strbuf *why)
 {
 	char *dep = xasprintf("%s/modules.dep", t->dir), *order = xasprintf("%s/modules.order",
@@ -272,7 +363,17 @@ static int open_index(struct tree *t, struct strbuf *why)
 		if (read_all(builtin, 64u << 20, &buf, &len, why) < 0)
 			goto out;
 		moddep_parse_builtin(&t->dep, (char *)buf, len);
+		free(buf);
+		buf = NULL;
 	}
+	if (read_optional(t->dir, "modules.alias", &buf, &len, why) < 0)
+		goto out;
+	moddep_parse_alias(&t->dep, (char *)buf, len);
+	free(buf);
+	buf = NULL;
+	if (read_optional(t->dir, "modules.builtin.modinfo", &buf, &len, why) < 0)
+		goto out;
+	moddep_parse_builtin_modinfo(&t->dep, (char *)buf, len);
 	ret = 0;
 out:
 	free(buf);
@@ -291,7 +392,7 @@ struct payload {
 	struct strvec builtin;  /* needed names the kernel has built in */
 };
 
-static void payload_free(struct payload *pl)
+static void payload_clear_modules(struct payload *pl)
 {
 	size_t i;
 
@@ -299,13 +400,20 @@ static void payload_free(struct payload *pl)
 		free(pl->data[i]);
 	free(pl->data);
 	free(pl->len);
+	pl->data = NULL;
+	pl->len = NULL;
 	strvec_clear(&pl->names);
+}
+
+static void payload_free(struct payload *pl)
+{
+	payload_clear_modules(pl);
 	strvec_clear(&pl->builtin);
 }
 
 /* Read one module of the load order and check it is for this kernel. */
 static int read_module(struct tree *t, const struct mod *m, const char *version,
-		       struct payload *pl, struct strbuf *why)
+		       struct payload *pl, struct strvec *soft, struct strbuf *why)
 {
 	size_t i = pl->names.n, len;
 	unsigned char *buf;
@@ -318,7 +426,8 @@ static int read_module(struct tree *t, const struct mod *m, const char *version,
 		free(path);
 		return -1;
 	}
-	if (modinfo_read(buf, len, &deps, vermagic, sizeof(vermagic), w, sizeof(w)) < 0 ||
+	if (modinfo_parse(buf, len, &deps, soft, NULL, vermagic, sizeof(vermagic), w,
+			  sizeof(w)) < 0 ||
 	    (vermagic[0] && strcmp(vermagic, version) != 0)) {
 		if (vermagic[0] && strcmp(vermagic, version) != 0)
 			sb_addf(why, "module %s (%s) is for %s but the kernel is %s", m->name, path,
@@ -340,44 +449,118 @@ static int read_module(struct tree *t, const struct mod *m, const char *version,
 	return 0;
 }
 
-/* The load order of the needs, every file read. */
-static int collect(struct tree *t, const struct initramfs_need *needs, size_t nneeds,
-		   const char *version, struct payload *pl, struct strbuf *why)
+static void push_once(struct strvec *sv, const char *s)
 {
-	const char *wanted[16];
-	size_t i, nwanted = 0, norder, *order = xcalloc(t->dep.n + 1, sizeof(*order));
-	char w[512];
-	int ret = -1;
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return;
+	strvec_push(sv, s);
+}
+
+/* The needs as module names into WANTED (built-in ones into pl->builtin). */
+static int want_needs(struct tree *t, const struct initramfs_need *needs, size_t nneeds,
+		      struct payload *pl, struct strvec *wanted, int *at_append,
+		      struct strbuf *why)
+{
+	size_t i;
 
 	for (i = 0; i < nneeds; i++) {
-		if (needs[i].builtin_only && !moddep_is_builtin(&t->dep, needs[i].name)) {
+		const char *name = needs[i].name, *r = resolve(t, name);
+		char *fs = needs[i].fs ? xasprintf("fs-%s", name) : NULL;
+
+		if (!r && fs)
+			r = resolve(t, fs);
+		if (needs[i].builtin_only && !(r && moddep_is_builtin(&t->dep, r))) {
 			sb_addf(why, "%s: %s is not built into this kernel, and as a module it "
 				"finds no devices: microvm has no ACPI, and the kernel learns them only "
 				"from virtio_mmio.device= on its command line, which vmlaunch does not "
 				"write; use machine = pc or q35, or a kernel with CONFIG_VIRTIO_MMIO=y",
-				needs[i].why, needs[i].name);
-			goto out;
-		}
-		if (moddep_is_builtin(&t->dep, needs[i].name))
-			strvec_push(&pl->builtin, needs[i].name);
-		else if (moddep_find(&t->dep, needs[i].name))
-			wanted[nwanted++] = needs[i].name;
-		else if (!needs[i].optional) {
+				needs[i].why, name);
+		} else if (!r && fs) {
+			*at_append = strcmp(needs[i].why, "rootfstype=") == 0;
+			sb_addf(why, "no module for the file system %s%s%s: neither %s nor an "
+				"alias %s is in %s or built into the kernel (modules.builtin)", name,
+				*at_append ? "" : ", ", *at_append ? "" : needs[i].why, name, fs,
+				t->index);
+		} else if (!r && !needs[i].optional) {
 			sb_addf(why, "module %s (for %s) is neither in %s nor built into the kernel "
-				"(modules.builtin)", needs[i].name, needs[i].why, t->index);
+				"(modules.builtin)", name, needs[i].why, t->index);
+		} else if (r) {
+			push_once(moddep_is_builtin(&t->dep, r) ? &pl->builtin : wanted, r);
+		}
+		free(fs);
+		if (why->len)
+			return -1;
+	}
+	return 0;
+}
+
+/* Is a softdep SOFT new: a module of the tree, not in the load order yet? */
+static const char *new_softdep(struct tree *t, const char *soft, const struct strvec *wanted,
+			       const struct payload *pl)
+{
+	const char *r = resolve(t, soft);
+	size_t i;
+
+	if (!r || moddep_is_builtin(&t->dep, r))
+		return NULL;    /* as modprobe: a softdep nobody provides is no error */
+	for (i = 0; i < pl->names.n; i++)
+		if (strcmp(pl->names.v[i], moddep_find(&t->dep, r)->name) == 0)
+			return NULL;
+	for (i = 0; i < wanted->n; i++)
+		if (strcmp(wanted->v[i], r) == 0)
+			return NULL;
+	return r;
+}
+
+/*
+ * The load order of the needs, every file read.  Softdeps (libcrc32c's
+ * crc32c, ext4's crypto-crc32c) are known only once the modules are read:
+ * each new one goes first in the wanted list and the order is made again.
+ */
+static int collect(struct tree *t, const struct initramfs_need *needs, size_t nneeds,
+		   const char *version, struct payload *pl, int *at_append, struct strbuf *why)
+{
+	struct strvec wanted = STRVEC_INIT, soft = STRVEC_INIT;
+	size_t i, norder, round, *order = xcalloc(t->dep.n + 1, sizeof(*order));
+	char w[512];
+	int ret = -1;
+
+	*at_append = 0;
+	if (want_needs(t, needs, nneeds, pl, &wanted, at_append, why) < 0)
+		goto out;
+	for (round = 0; round < 8; round++) {
+		struct strvec more = STRVEC_INIT;
+
+		if (moddep_closure(&t->dep, (const char *const *)wanted.v, wanted.n, load_modinfo,
+				   t, order, &norder, w, sizeof(w)) < 0) {
+			sb_adds(why, w);
 			goto out;
 		}
+		payload_clear_modules(pl);
+		strvec_clear(&soft);
+		for (i = 0; i < norder; i++)
+			if (read_module(t, &t->dep.v[order[i]], version, pl, &soft, why) < 0)
+				goto out;
+		for (i = 0; i < soft.n; i++) {
+			const char *r = new_softdep(t, soft.v[i], &wanted, pl);
+
+			if (r)
+				strvec_push(&more, r);
+		}
+		if (!more.n)
+			break;
+		for (i = 0; i < wanted.n; i++)
+			strvec_push(&more, wanted.v[i]);
+		strvec_clear(&wanted);
+		wanted = more;
 	}
-	if (moddep_closure(&t->dep, wanted, nwanted, load_modinfo, t, order, &norder, w,
-			   sizeof(w)) < 0) {
-		sb_adds(why, w);
-		goto out;
-	}
-	for (i = 0; i < norder; i++)
-		if (read_module(t, &t->dep.v[order[i]], version, pl, why) < 0)
-			goto out;
 	ret = 0;
 out:
+	strvec_clear(&wanted);
+	strvec_clear(&soft);
 	free(order);
 	return ret;
 }
@@ -654,14 +837,15 @@ static int place(struct vm_plan *p, const struct payload *pl, int build,
 	return ret;
 }
 
-int initramfs_setup(struct vm_plan *p, int build, const struct origin *at, struct diag *d)
+int initramfs_setup(struct vm_plan *p, int build, const struct origin *at,
+		    const struct origin *append_at, struct diag *d)
 {
-	struct initramfs_need needs[16];
+	struct initramfs_need needs[INITRAMFS_NEEDS_MAX];
 	struct payload pl = { STRVEC_INIT, NULL, NULL, STRVEC_INIT };
 	struct strbuf why = STRBUF_INIT;
 	struct tree t = { NULL, MODDEP_INIT, NULL };
 	char *fstype = cmdline_param(p->cfg->append ? p->cfg->append : "", "rootfstype");
-	int ret = -1;
+	int ret = -1, at_append = 0;
 	size_t i, n;
 
 	p->modules_tree = initramfs_find_tree(p->cfg->modules, p->kernel, p->kernel_version,
@@ -678,8 +862,13 @@ int initramfs_setup(struct vm_plan *p, int build, const struct origin *at, struc
 	}
 	t.dir = p->modules_tree;
 	n = initramfs_needs(p, fstype, needs);
-	if (open_index(&t, &why) < 0 || collect(&t, needs, n, p->kernel_version, &pl, &why) < 0) {
-		diag_error(d, at, EXIT_CONFIG, "modules: %s", why.buf);
+	if (open_index(&t, &why) < 0 ||
+	    collect(&t, needs, n, p->kernel_version, &pl, &at_append, &why) < 0) {
+		if (at_append)
+			diag_error(d, append_at, EXIT_CONFIG, "append: rootfstype=%s: %s", fstype,
+				   why.buf);
+		else
+			diag_error(d, at, EXIT_CONFIG, "modules: %s", why.buf);
 		goto out;
 	}
 	for (i = 0; i < pl.names.n; i++)

@@ -240,9 +240,16 @@ static void mount_root(const struct boot *b)
 
 	mkdir(NEWROOT, 0755);
 	if (b->fstype[0]) {
-		if (mount(b->root, NEWROOT, b->fstype, flags, NULL) == 0)
-			return;
-		err = errno;
+		char types[sizeof(b->fstype)], *t, *save = NULL;
+
+		/* rootfstype=a,b: each in turn, as the kernel does. */
+		snprintf(types, sizeof(types), "%s", b->fstype);
+		for (t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (mount(b->root, NEWROOT, t, flags, NULL) == 0)
+				return;
+			if (errno != EINVAL || err == ENODEV)
+				err = errno;
+		}
 	} else if (mount(b->root, NEWROOT, "ext4", flags, NULL) == 0) {
 		return;     /* vmlaunch's default, tried first: ext4 also mounts ext2 and ext3 */
 	} else if ((f = fopen("/proc/filesystems", "re"))) {
