@@ -200,8 +200,14 @@ static int read_all(const char *path, size_t max, unsigned char **out, size_t *l
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			/* An error, or a file that shrank under us: no half module in the archive. */
+			sb_addf(why, "%s: %s", path, n < 0 ? strerror(errno) :
+				"shorter than its size: changed while read");
+			free(buf);
+			close(fd);
+			return -1;
+		}
 		got += (size_t)n;
 	}
 	close(fd);

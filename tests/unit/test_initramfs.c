@@ -239,6 +239,27 @@ static void test_initramfs_setup(void)
 	CHECK(stat(initrd, &st2) == 0 && st1.st_ino == st2.st_ino &&
 	      st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	done(&v);
+	/* A crash's empty archive is no hit: print says so, a build makes it again. */
+	CHECK(truncate(initrd, 0) == 0);
+	CHECK(setup(&v, tree, 0) == 0);
+	CHECK(v.out && strstr(v.out, "(not built yet"));
+	done(&v);
+	CHECK(setup(&v, tree, 1) == 0);
+	CHECK(v.out && strstr(v.out, "(built now)"));
+	CHECK(stat(initrd, &st2) == 0 && st2.st_size == st1.st_size);
+	done(&v);
+	/* A file shorter than its st_size (sysfs says 4096): refused, not half read. */
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) == 0) {
+		char ko[600];
+
+		snprintf(ko, sizeof(ko), "%s/virtio_pci.ko", tree);
+		CHECK(unlink(ko) == 0 && symlink("/sys/kernel/mm/transparent_hugepage/enabled", ko) == 0);
+		CHECK(setup(&v, tree, 1) < 0);
+		CHECK(v.out && strstr(v.out, "virtio_pci.ko: shorter than its size: changed while read"));
+		done(&v);
+		CHECK(unlink(ko) == 0);
+		module(tree, "virtio_pci.ko", "6.1.0-1-amd64");
+	}
 	/* A module built for another kernel. */
 	module(tree, "virtio_blk.ko", "6.1.0-2-amd64");
 	CHECK(setup(&v, tree, 1) < 0);
