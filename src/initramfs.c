@@ -655,8 +655,12 @@ static int own_dir(int dfd, const char *name, const char *path, struct strbuf *w
 		return -1;
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		sb_addf(why, "the cache directory %s %s: not used", path, st.st_uid != geteuid() ?
-			"belongs to another user" : "is writable by others");
+		/* A group member could plant an archive, and with it the VM's /init. */
+		if (st.st_uid != geteuid())
+			sb_addf(why, "the cache directory %s belongs to another user: not used", path);
+		else
+			sb_addf(why, "the cache directory %s is group- or world-writable: not used "
+				"(chmod go-w %s)", path, path);
 		close(fd);
 		return -1;
 	}

@@ -325,7 +325,13 @@ static void test_initramfs_cache_dir_unsafe(void)
 	mkdir(link, 0700);
 	chmod(link, 0777);
 	CHECK(setup(&v, target, 1) < 0);
-	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is writable by others: not used"));
+	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is group- or world-writable: not used "
+			      "(chmod go-w "));
+	done(&v);
+	/* Group-writable only (mkdir -p under umask 002): refused too, with the same advice. */
+	chmod(link, 0775);
+	CHECK(setup(&v, target, 1) < 0);
+	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is group- or world-writable"));
 	done(&v);
 	if (geteuid() == 0) {
 		chmod(link, 0700);
