@@ -276,6 +276,14 @@ static const char *resolve(struct tree *t, const char *name)
 	return moddep_resolve(&t->dep, name);
 }
 
+/* The VERSION of a tree .../lib/modules/VERSION: its last component. */
+static const char *tree_version(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return slash ? slash + 1 : dir;
+}
+
 /* A module's file: the plain .ko, or refused with how to get one. */
 static char *module_file(const struct tree *t, const struct mod *m, struct strbuf *why)
 {
@@ -298,9 +306,15 @@ static char *module_file(const struct tree *t, const struct mod *m, struct strbu
 			return plain;
 		}
 		free(plain);
+		/*
+		 * Not in place: the tree may be the host's own /lib/modules/V,
+		 * whose modprobe expects the names modules.dep gives.
+		 */
 		sb_addf(why, "module %s: %s is compressed; vmlaunch loads plain .ko files: "
-			"decompress it (%s %s, or every one: find %s -name '*%s' -exec %s {} +)",
-			m->name, path, ext[i][1], path, t->dir, ext[i][0], ext[i][1]);
+			"decompress a copy of the tree, not the tree itself (mkdir -p D/lib/modules "
+			"&& cp -a %s D/lib/modules/ && find D -name '*%s' -exec %s {} + && depmod "
+			"-b D %s), then modules = D", m->name, path, t->dir, ext[i][0], ext[i][1],
+			tree_version(t->dir));
 		free(path);
 		return NULL;
 	}

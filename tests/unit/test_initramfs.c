@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "initramfs.h"
+#include "cmdline.h"     /* src/guest/ */
 #include "plan.h"
 #include "unit.h"
 
@@ -74,6 +75,42 @@ static void test_initramfs_needs(void)
 	load(&v, "kernel = k\nappend = root=/dev/sda\nnet = e1000\n");
 	CHECK_STR(needs_text(&v.plan, NULL, buf), "virtio_pci e1000 ext4 crc32c_generic");
 	done(&v);
+}
+
+/* vmlaunch-init's reading of /proc/cmdline (src/guest/cmdline.c, compiled into the init). */
+static void test_init_cmdline(void)
+{
+	static struct boot b;
+	char why[300], params[256];
+
+	CHECK(boot_parse(&b, "console=ttyS0 root=/dev/vda1 rw\n", why, sizeof(why)) == 0);
+	CHECK_STR(b.root, "/dev/vda1");
+	CHECK_STR(b.init, "/sbin/init");
+	CHECK(b.rw == 1 && !b.rootwait && b.nparams == 0);
+	CHECK(boot_parse(&b, "root=/dev/vda rw ro init=/bin/sh rootfstype=ext4,ext3 "
+			 "rootflags=data=journal,noatime rootwait rootdelay=3 -- rw init=/x",
+			 why, sizeof(why)) == 0);
+	CHECK(b.rw == 0 && b.rootwait == 1 && b.rootdelay == 3);
+	CHECK_STR(b.init, "/bin/sh");
+	CHECK_STR(b.fstype, "ext4,ext3");
+	CHECK_STR(b.flags, "data=journal,noatime");
+	/* Module parameters, '-' and '_' alike, quotes kept for the kernel's parser. */
+	CHECK(boot_parse(&b, "virtio-blk.queue_depth=64 root=\"/dev/vda\" 9p.debug=1 "
+			 "virtio_blk.x=\"a b\" dyndbg=\"file x.c +p\" 8250.nr_uarts=1",
+			 why, sizeof(why)) == 0);
+	CHECK_STR(b.root, "/dev/vda");
+	boot_module_params(&b, "virtio_blk", params, sizeof(params));
+	CHECK_STR(params, "queue_depth=64 x=\"a b\"");
+	boot_module_params(&b, "9p", params, sizeof(params));
+	CHECK_STR(params, "debug=1");
+	boot_module_params(&b, "ext4", params, sizeof(params));
+	CHECK_STR(params, "");
+	/* What it cannot use. */
+	CHECK(boot_parse(&b, "console=ttyS0", why, sizeof(why)) < 0);
+	CHECK_STR(why, "root= not found on the kernel command line");
+	CHECK(boot_parse(&b, "root=UUID=1234", why, sizeof(why)) < 0);
+	CHECK_STR(why, "root=UUID=1234: cannot use it: vmlaunch-init takes a /dev/NAME");
+	CHECK(boot_parse(&b, "init=/sbin/init -- root=/dev/vda", why, sizeof(why)) < 0);
 }
 
 /* A failed boot must end QEMU: microvm only halts on power-off (no ACPI). */
@@ -275,8 +312,12 @@ static void test_initramfs_setup(void)
 	put_text(tree, "modules.dep", "virtio_blk.ko.xz: virtio.ko\nvirtio.ko:\nvirtio_pci.ko: virtio.ko\n");
 	put(tree, "virtio_blk.ko.xz", "\3757zXZ", 5);
 	CHECK(setup(&v, tree, 1) < 0);
+	/* The advice never decompresses the tree in place (it may be the host's). */
 	CHECK(v.out && strstr(v.out, "virtio_blk.ko.xz is compressed; vmlaunch loads plain .ko "
-			      "files: decompress it (xz -d "));
+			      "files: decompress a copy of the tree, not the tree itself "
+			      "(mkdir -p D/lib/modules && cp -a "));
+	CHECK(v.out && strstr(v.out, "-exec xz -d {} + && depmod -b D 6.1.0-1-amd64), then "
+			      "modules = D"));
 	done(&v);
 	/*
 	 * ...and once decompressed beside it, the plain file is used: the same
@@ -383,6 +424,7 @@ static void test_initramfs_cleanup(void)
 const struct unit_case initramfs_cases[] = {
 	{ "initramfs_needs", test_initramfs_needs },
 	{ "initramfs_exit_conf", test_initramfs_exit_conf },
+	{ "init_cmdline", test_init_cmdline },
 	{ "initramfs_find_tree", test_initramfs_find_tree },
 	{ "initramfs_setup", test_initramfs_setup },
 	{ "initramfs_cache_dir_unsafe", test_initramfs_cache_dir_unsafe },
