@@ -24,12 +24,13 @@ struct mod {
 
 struct moddep {
 	struct mod *v;
-	size_t n;
+	size_t n, alloc;
+	size_t *slot, nslots;   /* a hash of the names: 1 + index into v, 0 empty */
 	struct strvec builtin;  /* names, '-' made '_' */
 	struct strvec alias_from, alias_to;     /* alias i names module alias_to[i] */
 };
 
-#define MODDEP_INIT { NULL, 0, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT }
+#define MODDEP_INIT { NULL, 0, 0, NULL, 0, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT }
 
 /*
  * Each parser takes a whole file.  They return 0, or -1 with the line and

@@ -22,18 +22,54 @@ char *moddep_name(const char *s)
 	return name;
 }
 
+/* FNV-1a of a normalised name: the index's slots (m->slot, open addressing). */
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static struct mod *lookup(const struct moddep *m, const char *norm)
+{
+	size_t i;
+
+	if (!m->nslots)
+		return NULL;
+	for (i = name_hash(norm) & (m->nslots - 1); m->slot[i]; i = (i + 1) & (m->nslots - 1))
+		if (strcmp(m->v[m->slot[i] - 1].name, norm) == 0)
+			return &m->v[m->slot[i] - 1];
+	return NULL;
+}
+
+/* Slot of v[INDEX] (1-based in the table: 0 is empty), growing it at half full. */
+static void index_add(struct moddep *m, size_t index)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->nslots) {
+		free(m->slot);
+		m->nslots = m->nslots ? 2 * m->nslots : 64;
+		m->slot = xcalloc(m->nslots, sizeof(*m->slot));
+		for (i = 0; i < m->n; i++)
+			if (i != index)
+				index_add(m, i);
+	}
+	for (i = name_hash(m->v[index].name) & (m->nslots - 1); m->slot[i];
+	     i = (i + 1) & (m->nslots - 1))
+		;
+	m->slot[i] = index + 1;
+}
+
 struct mod *moddep_find(const struct moddep *m, const char *name)
 {
 	char *n = moddep_name(name);
-	size_t i;
+	struct mod *mod = lookup(m, n);
 
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].name, n) == 0) {
-			free(n);
-			return &m->v[i];
-		}
 	free(n);
-	return NULL;
+	return mod;
 }
 
 int moddep_is_builtin(const struct moddep *m, const char *name)
@@ -50,18 +86,24 @@ int moddep_is_builtin(const struct moddep *m, const char *name)
 
 static struct mod *add_mod(struct moddep *m, const char *path, size_t len)
 {
-	char *p = xstrndup(path, len);
-	struct mod *mod = moddep_find(m, p);
+	char *p = xstrndup(path, len), *name = moddep_name(p);
+	struct mod *mod = lookup(m, name);
 
 	if (mod) {      /* one entry per name: the kernel could load only one */
+		free(name);
 		free(p);
 		return mod;
 	}
-	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
-	mod = &m->v[m->n++];
+	if (m->n == m->alloc) {
+		m->alloc = m->alloc ? 2 * m->alloc : 64;
+		m->v = xrealloc(m->v, m->alloc * sizeof(*m->v));
+	}
+	mod = &m->v[m->n];
 	memset(mod, 0, sizeof(*mod));
 	mod->path = p;
-	mod->name = moddep_name(p);
+	mod->name = name;
+	index_add(m, m->n);
+	m->n++;
 	return mod;
 }
 
@@ -273,6 +315,7 @@ void moddep_free(struct moddep *m)
 		strvec_clear(&m->v[i].deps);
 	}
 	free(m->v);
+	free(m->slot);
 	strvec_clear(&m->builtin);
 	strvec_clear(&m->alias_from);
 	strvec_clear(&m->alias_to);
