@@ -17,6 +17,7 @@ struct mod {
 	char *name;             /* from the file name, '-' made '_' */
 	char *path;             /* as the index writes it, relative to the tree */
 	struct strvec deps;     /* names this one needs */
+	struct strvec soft;     /* modules.softdep's pre: and post: names (or aliases) */
 	int deps_known;         /* from modules.dep or .modinfo; not from modules.order */
 	int state;              /* closure: 0 unseen, 1 in progress, 2 done */
 	int aliases_read;       /* its .modinfo aliases are in the moddep's table */
@@ -44,6 +45,8 @@ void moddep_free(struct moddep *m);
 /* Aliases ("fs-ext3" for ext4, "crc32c" for crc32c_generic): modules.alias, modules.builtin.modinfo, or one by one. */
 void moddep_parse_alias(struct moddep *m, const char *buf, size_t len);
 void moddep_parse_builtin_modinfo(struct moddep *m, const char *buf, size_t len);
+/* modules.softdep: "softdep MODULE pre: NAME... post: NAME..." into that module's soft. */
+void moddep_parse_softdep(struct moddep *m, const char *buf, size_t len);
 void moddep_add_alias(struct moddep *m, const char *alias, const char *module);
 /*
  * NAME itself when the index has it or it is built in, else the first

@@ -394,6 +394,11 @@ static int open_index(struct tree *t, struct strbuf *why)
 	if (read_optional(t->dir, "modules.builtin.modinfo", &buf, &len, why) < 0)
 		goto out;
 	moddep_parse_builtin_modinfo(&t->dep, (char *)buf, len);
+	free(buf);
+	buf = NULL;
+	if (read_optional(t->dir, "modules.softdep", &buf, &len, why) < 0)
+		goto out;
+	moddep_parse_softdep(&t->dep, (char *)buf, len);
 	ret = 0;
 out:
 	free(buf);
@@ -517,27 +522,26 @@ static int want_needs(struct tree *t, const struct initramfs_need *needs, size_t
 	return 0;
 }
 
-/* Is a softdep SOFT new: a module of the tree, not in the load order yet? */
-static const char *new_softdep(struct tree *t, const char *soft, const struct strvec *wanted,
-			       const struct payload *pl)
+/* A softdep SOFT of the module at POS in the load order: a module of the tree not before it. */
+static const char *late_softdep(struct tree *t, const char *soft, size_t pos,
+				const struct payload *pl)
 {
 	const char *r = resolve(t, soft);
+	const struct mod *mod;
 	size_t i;
 
-	if (!r || moddep_is_builtin(&t->dep, r))
+	if (!r || moddep_is_builtin(&t->dep, r) || !(mod = moddep_find(&t->dep, r)))
 		return NULL;    /* as modprobe: a softdep nobody provides is no error */
-	for (i = 0; i < pl->names.n; i++)
-		if (strcmp(pl->names.v[i], moddep_find(&t->dep, r)->name) == 0)
+	for (i = 0; i < pos; i++)
+		if (strcmp(pl->names.v[i], mod->name) == 0)
 			return NULL;
-	for (i = 0; i < wanted->n; i++)
-		if (strcmp(wanted->v[i], r) == 0)
-			return NULL;
-	return r;
+	return mod->name;
 }
 
 /*
  * The load order of the needs, every file read.  Softdeps (libcrc32c's
- * crc32c, ext4's crypto-crc32c) are known only once the modules are read:
+ * crc32c, ext4's crypto-crc32c: .modinfo's, and modules.softdep's) are
+ * known only once the modules are read:
  * each new one goes first in the wanted list and the order is made again.
  */
 static int collect(struct tree *t, const struct initramfs_need *needs, size_t nneeds,
@@ -560,20 +564,28 @@ static int collect(struct tree *t, const struct initramfs_need *needs, size_t nn
 			goto out;
 		}
 		payload_clear_modules(pl);
-		strvec_clear(&soft);
-		for (i = 0; i < norder; i++)
-			if (read_module(t, &t->dep.v[order[i]], version, pl, &soft, why) < 0)
-				goto out;
-		for (i = 0; i < soft.n; i++) {
-			const char *r = new_softdep(t, soft.v[i], &wanted, pl);
+		for (i = 0; i < norder; i++) {
+			const struct mod *m = &t->dep.v[order[i]];
+			size_t k;
 
-			if (r)
-				strvec_push(&more, r);
+			strvec_clear(&soft);
+			if (read_module(t, m, version, pl, &soft, why) < 0)
+				goto out;
+			for (k = 0; k < m->soft.n; k++)     /* modules.softdep's */
+				strvec_push(&soft, m->soft.v[k]);
+			for (k = 0; k < soft.n; k++) {
+				const char *r = late_softdep(t, soft.v[k], i, pl);
+
+				if (r)
+					push_once(&more, r);
+			}
 		}
 		if (!more.n)
 			break;
+		/* The late ones first, then the rest as they were. */
 		for (i = 0; i < wanted.n; i++)
-			strvec_push(&more, wanted.v[i]);
+			push_once(&more, moddep_find(&t->dep, wanted.v[i]) ?
+				  moddep_find(&t->dep, wanted.v[i])->name : wanted.v[i]);
 		strvec_clear(&wanted);
 		wanted = more;
 	}

@@ -265,6 +265,27 @@ void moddep_parse_alias(struct moddep *m, const char *buf, size_t len)
 	}
 }
 
+void moddep_parse_softdep(struct moddep *m, const char *buf, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		char *l, *w, *save = NULL;
+		struct mod *mod;
+
+		if (n < 8 || memcmp(line, "softdep ", 8) != 0 || memchr(line, '\0', n))
+			continue;
+		l = xstrndup(line + 8, n - 8);
+		w = strtok_r(l, " \t\r", &save);
+		mod = w ? moddep_find(m, w) : NULL;
+		while (mod && (w = strtok_r(NULL, " \t\r", &save)))
+			if (w[strlen(w) - 1] != ':')
+				strvec_push(&mod->soft, w);
+		free(l);
+	}
+}
+
 /* modules.builtin.modinfo: "MODULE.alias=NAME" strings, NUL-separated. */
 void moddep_parse_builtin_modinfo(struct moddep *m, const char *buf, size_t len)
 {
@@ -313,6 +334,7 @@ void moddep_free(struct moddep *m)
 		free(m->v[i].name);
 		free(m->v[i].path);
 		strvec_clear(&m->v[i].deps);
+		strvec_clear(&m->v[i].soft);
 	}
 	free(m->v);
 	free(m->slot);

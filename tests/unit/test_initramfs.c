@@ -334,6 +334,17 @@ static void test_initramfs_setup(void)
 	CHECK(v.out && strstr(v.out, "modules: module virtio_blk (for disks) is neither in "
 			      "modules.dep nor built into the kernel (modules.builtin)"));
 	done(&v);
+	/* modules.softdep's pre: module, found through modules.alias, loads before its user. */
+	put_text(tree, "modules.dep", "virtio_blk.ko: virtio.ko\nvirtio.ko:\nvirtio_pci.ko: virtio.ko\n"
+		 "crypto/crc32c_generic.ko:\n");
+	put_text(tree, "modules.softdep", "softdep virtio_blk pre: crc32c\n");
+	put_text(tree, "modules.alias", "alias crc32c crc32c_generic\n");
+	module(tree, "virtio_blk.ko", "6.1.0-1-amd64");
+	mkdir(strcat(strcpy(cache, tree), "/crypto"), 0755);
+	module(tree, "crypto/crc32c_generic.ko", "6.1.0-1-amd64");
+	CHECK(setup(&v, tree, 0) == 0);
+	CHECK(v.out && strstr(v.out, "the initramfs loads crc32c_generic virtio virtio_pci virtio_blk"));
+	done(&v);
 	free(initrd);
 }
 

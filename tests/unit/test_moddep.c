@@ -190,6 +190,8 @@ static void test_moddep_alias(void)
 	static const char alias[] = "# Aliases\nalias fs-ext3 ext4\nalias crc32c crc32c_generic\n"
 				    "alias fs-xfs xfs\nalias pci:v00001AF4d* virtio_pci\n";
 	static const char builtin_info[] = "btrfs.alias=fs-btrfs\0btrfs.file=fs/btrfs";
+	static const char soft[] = "# softdeps\nsoftdep ext4 pre: crc32c post: foo\n"
+				   "softdep nosuch pre: x\n";
 	struct moddep m = MODDEP_INIT;
 	char why[128];
 
@@ -204,6 +206,9 @@ static void test_moddep_alias(void)
 	CHECK_STR(moddep_resolve(&m, "fs-btrfs"), "btrfs");
 	CHECK(moddep_resolve(&m, "fs-xfs") == NULL);
 	CHECK(moddep_resolve(&m, "pci:v00001AF4d00001001") == NULL);
+	moddep_parse_softdep(&m, soft, sizeof(soft) - 1);
+	CHECK(m.v[0].soft.n == 2 && strcmp(m.v[0].soft.v[0], "crc32c") == 0 &&
+	      strcmp(m.v[0].soft.v[1], "foo") == 0);
 	moddep_free(&m);
 }
 
