@@ -46,8 +46,9 @@ all: vmlaunch
 vmlaunch: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
-$(INIT_BIN): src/guest/init.c | build
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -static -Os -s -o $@ $<
+$(INIT_BIN): src/guest/init.c src/guest/cmdline.c src/guest/cmdline.h | build
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -static -Os -s -o $@ src/guest/init.c \
+		src/guest/cmdline.c
 
 $(INIT_BLOB): src/guest/blob.S $(INIT_BIN) | build
 	$(CC) -c -o $@ src/guest/blob.S
@@ -64,8 +65,10 @@ build/vmlaunch-asan: $(ASAN_OBJS)
 build/asan/%.o: src/%.c $(HDRS) | build/asan
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -O1 -g -c -o $@ $<
 
-build/unit-asan: $(UNIT_SRCS) tests/unit/unit.h $(ASAN_LIB_OBJS)
-	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_FLAGS) -O1 -g -o $@ $(UNIT_SRCS) $(ASAN_LIB_OBJS)
+# The init's command-line parser (src/guest/cmdline.c) is unit-tested too.
+build/unit-asan: $(UNIT_SRCS) tests/unit/unit.h $(ASAN_LIB_OBJS) src/guest/cmdline.c src/guest/cmdline.h
+	$(CC) $(BASE_CFLAGS) -Itests/unit -Isrc/guest $(SAN_FLAGS) -O1 -g -o $@ $(UNIT_SRCS) \
+		src/guest/cmdline.c $(ASAN_LIB_OBJS)
 
 # A scripted QMP client for tests/e2e/qmp-client.sh.
 build/qmp-probe: tests/unit/qmp_probe.c $(ASAN_LIB_OBJS)

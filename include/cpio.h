@@ -21,6 +21,9 @@ struct cpio {
 void cpio_add_dir(struct cpio *c, const char *name, unsigned perm);
 void cpio_add_file(struct cpio *c, const char *name, unsigned perm, const void *data,
 		   size_t len);
+/* A character device node NAME (e.g. dev/console, 5 1). */
+void cpio_add_chardev(struct cpio *c, const char *name, unsigned perm, unsigned major,
+		      unsigned minor);
 /* The trailer entry: the archive is complete in c->out. */
 void cpio_finish(struct cpio *c);
 void cpio_release(struct cpio *c);

@@ -19,21 +19,30 @@
 extern const unsigned char vmlaunch_init_start[], vmlaunch_init_end[];
 
 #define INITRAMFS_MODULE_MAX (64u << 20)    /* a larger .ko is not a driver */
+#define INITRAMFS_NEEDS_MAX 16
 
 /* Why a module goes in, and the module. */
 struct initramfs_need {
 	const char *name;
 	const char *why;
 	int optional;           /* used when the tree has it; else fine */
+	int builtin_only;       /* as a module it would not work: refused unless built in */
+	int fs;                 /* a file system type of rootfstype=: NAME or alias fs-NAME */
 };
 
 /*
- * The modules the devices of PLAN need (NEEDS has room for 16), from the
- * machine, disks, network card, shares and the root's file system type
- * (FSTYPE: rootfstype=, or NULL for ext4).  Returns how many.
+ * The modules the devices of PLAN need (NEEDS has room for INITRAMFS_NEEDS_MAX), from the
+ * machine, disks, network card, shares and the root's file system types
+ * (FSTYPE: rootfstype=, comma-separated, or NULL for ext4).  Returns how many.
  */
 size_t initramfs_needs(const struct vm_plan *p, const char *fstype,
 		       struct initramfs_need *needs);
+
+/*
+ * /vmlaunch/exit for PLAN into BUF: how vmlaunch-init ends a failed boot
+ * ("reboot" on microvm, "debug_exit PORT" with debug_exit).
+ */
+void initramfs_exit_conf(const struct vm_plan *p, char *buf, size_t n);
 
 /*
  * The lib/modules/VERSION directory MODULES names (see vmlaunch.conf(5)),
@@ -50,17 +59,21 @@ char *initramfs_find_tree(const char *modules, const char *kernel, const char *v
 char *initramfs_cache_dir(struct strbuf *why);
 
 /*
- * The archive: directories, /init (INIT), /vmlaunch/modules (NAMES in
- * order) and /vmlaunch/NAME.ko for each (DATA[i], LEN[i]).
+ * The archive: directories, dev/console, /init (INIT), /vmlaunch/exit
+ * (EXIT_CONF: how the init ends a failed boot), /vmlaunch/modules (NAMES
+ * in order) and /vmlaunch/NAME.ko for each (DATA[i], LEN[i]).
  */
 void initramfs_cpio(struct strbuf *out, const unsigned char *init, size_t init_len,
-		    const struct strvec *names, unsigned char *const *data, const size_t *len);
+		    const struct strvec *names, unsigned char *const *data, const size_t *len,
+		    const char *exit_conf);
 
 /*
  * For validation: the tree, the modules (into p->modules), and the
  * archive's path in the cache (p->initrd), built there now when BUILD and
- * not cached already.  Errors are reported at AT.  Returns 0 or -1.
+ * not cached already.  Errors are reported at AT, those about rootfstype=
+ * at APPEND_AT.  Returns 0 or -1.
  */
-int initramfs_setup(struct vm_plan *p, int build, const struct origin *at, struct diag *d);
+int initramfs_setup(struct vm_plan *p, int build, const struct origin *at,
+		    const struct origin *append_at, struct diag *d);
 
 #endif

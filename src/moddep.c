@@ -22,18 +22,54 @@ char *moddep_name(const char *s)
 	return name;
 }
 
+/* FNV-1a of a normalised name: the index's slots (m->slot, open addressing). */
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static struct mod *lookup(const struct moddep *m, const char *norm)
+{
+	size_t i;
+
+	if (!m->nslots)
+		return NULL;
+	for (i = name_hash(norm) & (m->nslots - 1); m->slot[i]; i = (i + 1) & (m->nslots - 1))
+		if (strcmp(m->v[m->slot[i] - 1].name, norm) == 0)
+			return &m->v[m->slot[i] - 1];
+	return NULL;
+}
+
+/* Slot of v[INDEX] (1-based in the table: 0 is empty), growing it at half full. */
+static void index_add(struct moddep *m, size_t index)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->nslots) {
+		free(m->slot);
+		m->nslots = m->nslots ? 2 * m->nslots : 64;
+		m->slot = xcalloc(m->nslots, sizeof(*m->slot));
+		for (i = 0; i < m->n; i++)
+			if (i != index)
+				index_add(m, i);
+	}
+	for (i = name_hash(m->v[index].name) & (m->nslots - 1); m->slot[i];
+	     i = (i + 1) & (m->nslots - 1))
+		;
+	m->slot[i] = index + 1;
+}
+
 struct mod *moddep_find(const struct moddep *m, const char *name)
 {
 	char *n = moddep_name(name);
-	size_t i;
+	struct mod *mod = lookup(m, n);
 
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].name, n) == 0) {
-			free(n);
-			return &m->v[i];
-		}
 	free(n);
-	return NULL;
+	return mod;
 }
 
 int moddep_is_builtin(const struct moddep *m, const char *name)
@@ -50,18 +86,24 @@ int moddep_is_builtin(const struct moddep *m, const char *name)
 
 static struct mod *add_mod(struct moddep *m, const char *path, size_t len)
 {
-	char *p = xstrndup(path, len);
-	struct mod *mod = moddep_find(m, p);
+	char *p = xstrndup(path, len), *name = moddep_name(p);
+	struct mod *mod = lookup(m, name);
 
 	if (mod) {      /* one entry per name: the kernel could load only one */
+		free(name);
 		free(p);
 		return mod;
 	}
-	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
-	mod = &m->v[m->n++];
+	if (m->n == m->alloc) {
+		m->alloc = m->alloc ? 2 * m->alloc : 64;
+		m->v = xrealloc(m->v, m->alloc * sizeof(*m->v));
+	}
+	mod = &m->v[m->n];
 	memset(mod, 0, sizeof(*mod));
 	mod->path = p;
-	mod->name = moddep_name(p);
+	mod->name = name;
+	index_add(m, m->n);
+	m->n++;
 	return mod;
 }
 
@@ -101,43 +143,54 @@ static int path_ok(const char *p, size_t n)
 	return ko && ko > p && ko[-1] != '/';
 }
 
+/* The dependency paths of a modules.dep line, from P to END, as names into DEPS. */
+static int parse_deps(const char *p, const char *end, struct strvec *deps)
+{
+	while (p < end) {
+		const char *w;
+		char *dp;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (w = p; p < end && *p != ' ' && *p != '\t'; p++)
+			;
+		if (p == w)
+			continue;
+		if (!path_ok(w, (size_t)(p - w)))
+			return -1;
+		dp = xstrndup(w, (size_t)(p - w));
+		strvec_push_nodup(deps, moddep_name(dp));
+		free(dp);
+	}
+	return 0;
+}
+
 int moddep_parse_dep(struct moddep *m, const char *buf, size_t len, char *why, size_t whylen)
 {
+	struct strvec dup = STRVEC_INIT;
 	const char *line;
 	size_t pos = 0, n;
 	unsigned lineno = 0;
 
 	while (next_line(buf, len, &pos, &line, &n)) {
-		const char *colon = memchr(line, ':', n), *p, *end = line + n;
+		const char *colon = memchr(line, ':', n), *end = line + n;
 		struct mod *mod;
 
 		lineno++;
+		if (n && line[n - 1] == '\r')     /* a modules.dep copied through Windows */
+			end = line + --n;
 		if (n == 0)
 			continue;
 		if (!colon || !path_ok(line, (size_t)(colon - line)))
 			return bad_line(line, n, lineno, "not \"PATH.ko: PATH.ko...\"", why, whylen);
 		mod = add_mod(m, line, (size_t)(colon - line));
-		strvec_clear(&mod->deps);
-		mod->deps_known = 1;
-		for (p = colon + 1; p < end;) {
-			const char *w;
-
-			while (p < end && (*p == ' ' || *p == '\t'))
-				p++;
-			for (w = p; p < end && *p != ' ' && *p != '\t'; p++)
-				;
-			if (p == w)
-				continue;
-			if (!path_ok(w, (size_t)(p - w)))
-				return bad_line(line, n, lineno, "a dependency that is not a module path",
-						why, whylen);
-			{
-				char *dp = xstrndup(w, (size_t)(p - w));
-
-				strvec_push_nodup(&mod->deps, moddep_name(dp));
-				free(dp);
-			}
+		if (parse_deps(colon + 1, end, mod->deps_known ? &dup : &mod->deps) < 0) {
+			strvec_clear(&dup);
+			return bad_line(line, n, lineno, "a dependency that is not a module path",
+					why, whylen);
 		}
+		strvec_clear(&dup);     /* listed twice: the first line's path and deps, as modprobe */
+		mod->deps_known = 1;
 	}
 	return 0;
 }
@@ -175,6 +228,104 @@ void moddep_parse_builtin(struct moddep *m, const char *buf, size_t len)
 	}
 }
 
+/* An alias as compared: '-' and '_' alike, nothing dropped. */
+static char *alias_norm(const char *a)
+{
+	char *n = xstrdup(a), *p;
+
+	for (p = n; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return n;
+}
+
+void moddep_add_alias(struct moddep *m, const char *alias, const char *module)
+{
+	strvec_push_nodup(&m->alias_from, alias_norm(alias));
+	strvec_push_nodup(&m->alias_to, moddep_name(module));
+}
+
+/* modules.alias: "alias PATTERN MODULE" lines; patterns with wildcards are a device's, not ours. */
+void moddep_parse_alias(struct moddep *m, const char *buf, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		char *l, *a, *mod, *save = NULL;
+
+		if (n < 6 || memcmp(line, "alias ", 6) != 0 || memchr(line, '\0', n))
+			continue;
+		l = xstrndup(line + 6, n - 6);
+		a = strtok_r(l, " \t\r", &save);
+		mod = a ? strtok_r(NULL, " \t\r", &save) : NULL;
+		if (mod && !strpbrk(a, "*?["))
+			moddep_add_alias(m, a, mod);
+		free(l);
+	}
+}
+
+void moddep_parse_softdep(struct moddep *m, const char *buf, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	while (next_line(buf, len, &pos, &line, &n)) {
+		char *l, *w, *save = NULL;
+		struct mod *mod;
+
+		if (n < 8 || memcmp(line, "softdep ", 8) != 0 || memchr(line, '\0', n))
+			continue;
+		l = xstrndup(line + 8, n - 8);
+		w = strtok_r(l, " \t\r", &save);
+		mod = w ? moddep_find(m, w) : NULL;
+		while (mod && (w = strtok_r(NULL, " \t\r", &save)))
+			if (w[strlen(w) - 1] != ':')
+				strvec_push(&mod->soft, w);
+		free(l);
+	}
+}
+
+/* modules.builtin.modinfo: "MODULE.alias=NAME" strings, NUL-separated. */
+void moddep_parse_builtin_modinfo(struct moddep *m, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *s = buf + i, *nul = memchr(s, '\0', len - i);
+		size_t n = nul ? (size_t)(nul - s) : len - i;
+		const char *key = memchr(s, '.', n);
+
+		if (key && (size_t)(s + n - key) > 7 && memcmp(key, ".alias=", 7) == 0) {
+			char *mod = xstrndup(s, (size_t)(key - s)), *a = xstrndup(key + 7,
+				 (size_t)(s + n - key - 7));
+
+			if (!strpbrk(a, "*?["))
+				moddep_add_alias(m, a, mod);
+			free(a);
+			free(mod);
+		}
+		i += n + 1;
+	}
+}
+
+const char *moddep_resolve(const struct moddep *m, const char *name)
+{
+	char *n;
+	const char *found = NULL;
+	size_t i;
+
+	if (moddep_find(m, name) || moddep_is_builtin(m, name))
+		return name;
+	n = alias_norm(name);
+	for (i = 0; i < m->alias_from.n && !found; i++)
+		if (strcmp(m->alias_from.v[i], n) == 0 &&
+		    (moddep_find(m, m->alias_to.v[i]) || moddep_is_builtin(m, m->alias_to.v[i])))
+			found = m->alias_to.v[i];
+	free(n);
+	return found;
+}
+
 void moddep_free(struct moddep *m)
 {
 	size_t i;
@@ -183,9 +334,13 @@ void moddep_free(struct moddep *m)
 		free(m->v[i].name);
 		free(m->v[i].path);
 		strvec_clear(&m->v[i].deps);
+		strvec_clear(&m->v[i].soft);
 	}
 	free(m->v);
+	free(m->slot);
 	strvec_clear(&m->builtin);
+	strvec_clear(&m->alias_from);
+	strvec_clear(&m->alias_to);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -255,8 +410,32 @@ static void split_names(struct strvec *deps, const char *v, size_t n)
 	}
 }
 
+/* softdep=pre: a b post: c: the names, the pre: and post: words left out. */
+static void split_soft(struct strvec *soft, const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+
+		while (i < n && v[i] == ' ')
+			i++;
+		for (j = i; j < n && v[j] != ' '; j++)
+			;
+		if (j > i && v[j - 1] != ':')
+			strvec_push_nodup(soft, xstrndup(v + i, j - i));
+		i = j;
+	}
+}
+
 int modinfo_read(const unsigned char *elf, size_t len, struct strvec *deps, char *vermagic,
 		 size_t vlen, char *why, size_t whylen)
+{
+	return modinfo_parse(elf, len, deps, NULL, NULL, vermagic, vlen, why, whylen);
+}
+
+int modinfo_parse(const unsigned char *elf, size_t len, struct strvec *deps, struct strvec *soft,
+		  struct strvec *aliases, char *vermagic, size_t vlen, char *why, size_t whylen)
 {
 	uint64_t off, size, i = 0;
 	const char *info;
@@ -272,12 +451,17 @@ int modinfo_read(const unsigned char *elf, size_t len, struct strvec *deps, char
 		const char *s = info + i, *nul = memchr(s, '\0', (size_t)(size - i));
 		size_t n = nul ? (size_t)(nul - s) : (size_t)(size - i);
 
-		if (n > 8 && memcmp(s, "depends=", 8) == 0)
+		if (deps && n > 8 && memcmp(s, "depends=", 8) == 0)
 			split_names(deps, s + 8, n - 8);
+		else if (soft && n > 8 && memcmp(s, "softdep=", 8) == 0)
+			split_soft(soft, s + 8, n - 8);
+		else if (aliases && n > 6 && memcmp(s, "alias=", 6) == 0)
+			strvec_push_nodup(aliases, xstrndup(s + 6, n - 6));
 		else if (n > 9 && memcmp(s, "vermagic=", 9) == 0 && vlen) {
-			size_t w = strcspn(s + 9, " ");
+			/* Bounded by the string: the section's last one may lack its NUL. */
+			const char *sp = memchr(s + 9, ' ', n - 9);
+			size_t w = sp ? (size_t)(sp - (s + 9)) : n - 9;
 
-			w = w < n - 9 ? w : n - 9;
 			snprintf(vermagic, vlen, "%.*s", (int)w, s + 9);
 		}
 		i += n + 1;

@@ -208,6 +208,22 @@ static void check_kernel(struct check *c)
 }
 
 /*
+ * vmlaunch-init finds the root by its /dev name only: no udev for
+ * /dev/disk/by-*, no superblock reading for UUID= or LABEL=.
+ */
+static void check_modules_root(struct check *c)
+{
+	char *root = cmdline_param(c->cfg->append ? c->cfg->append : "", "root");
+
+	if (root && (strncmp(root, "/dev/", 5) != 0 || !root[5] || strchr(root + 5, '/')))
+		report(c, KEY_APPEND, SEV_ERROR, EXIT_CONFIG, "append: root=%s: with modules, "
+		       "vmlaunch's initramfs takes root=/dev/NAME only (e.g. /dev/vda or "
+		       "/dev/vda1): no UUID=, LABEL=, PARTUUID=, /dev/disk/by-* or device "
+		       "numbers", root);
+	free(root);
+}
+
+/*
  * modules = DIR: vmlaunch's initramfs, for a Linux bzImage whose version it
  * can read, with a root disk, and without an initramfs of the user's.
  */
@@ -215,6 +231,7 @@ static void check_modules(struct check *c)
 {
 	const struct vm_config *cfg = c->cfg;
 	struct origin at = config_origin(cfg, KEY_MODULES), in = config_origin(cfg, KEY_INITRD);
+	struct origin ap = config_origin(cfg, KEY_APPEND);
 	struct stat st;
 	unsigned first = c->d->errors;
 
@@ -234,9 +251,10 @@ static void check_modules(struct check *c)
 	if (!c->plan->has_rootfs && !cmdline_has_param(cfg->append ? cfg->append : "", "root"))
 		report(c, KEY_MODULES, SEV_ERROR, EXIT_CONFIG, "modules: vmlaunch's initramfs "
 		       "mounts a root disk and has none: set rootfs (or root= in append)");
+	check_modules_root(c);
 	if (c->d->errors != first || !c->plan->kernel_version)
 		return;
-	initramfs_setup(c->plan, c->mode != VALIDATE_PRINT, &at, c->d);
+	initramfs_setup(c->plan, c->mode != VALIDATE_PRINT, &at, &ap, c->d);
 }
 
 /* Does the image's header agree with the format QEMU will be told? */

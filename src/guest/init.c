@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -25,17 +26,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+
 #define LIST "/vmlaunch/modules"
+#define EXIT_CONF "/vmlaunch/exit"
 #define NEWROOT "/newroot"
 #define ROOT_WAIT_MS 10000
 #define CMDLINE_MAX 4096
 
-struct boot {
-	char root[256];
-	char fstype[64];
-	char init[256];
-	int rw;
-};
+/* How a failed boot ends the VM: vmlaunch writes /vmlaunch/exit for its machine. */
+static struct {
+	int reboot;             /* microvm: no ACPI, so power-off only halts; -no-reboot ends QEMU */
+	unsigned debug_port;    /* debug_exit: QEMU exits non-zero, so run's status says it */
+} how_to_end;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -57,12 +60,35 @@ static void say(const char *fmt, ...)
 		return;     /* nowhere left to say it */
 }
 
-/* The run ends here: powered off, or (if that fails) the kernel's panic on init's exit. */
+/*
+ * The run ends here: through debug_exit when configured (QEMU's status is
+ * then the guest's 1), else by powering off, or on microvm by a reboot
+ * (-no-reboot makes it QEMU's end), or (if all fail) the kernel's panic on
+ * init's exit.
+ */
 static void __attribute__((noreturn)) give_up(void)
 {
 	sync();
-	reboot(RB_POWER_OFF);
+	if (how_to_end.debug_port && ioperm(how_to_end.debug_port, 1, 1) == 0)
+		outb(1, (unsigned short)how_to_end.debug_port);
+	reboot(how_to_end.reboot ? RB_AUTOBOOT : RB_POWER_OFF);
 	_exit(1);
+}
+
+/* Lines "reboot" and "debug_exit PORT"; a missing file leaves power-off. */
+static void read_exit_conf(void)
+{
+	char line[64];
+	FILE *f = fopen(EXIT_CONF, "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strcmp(line, "reboot\n") == 0)
+			how_to_end.reboot = 1;
+		else if (strncmp(line, "debug_exit ", 11) == 0)
+			how_to_end.debug_port = (unsigned)strtoul(line + 11, NULL, 0) & 0xffffu;
+	}
+	if (f)
+		fclose(f);
 }
 
 static void console(void)
@@ -102,9 +128,9 @@ static void early_mounts(void)
 	}
 }
 
-static void load_one(const char *name)
+static void load_one(const struct boot *b, const char *name)
 {
-	char path[300];
+	char path[300], params[1024];
 	int fd;
 
 	snprintf(path, sizeof(path), "/vmlaunch/%s.ko", name);
@@ -113,7 +139,9 @@ static void load_one(const char *name)
 		say("vmlaunch-init: %s: cannot load: %s: %s", name, path, strerror(errno));
 		give_up();
 	}
-	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
+	/* NAME.key=value words of the command line: the kernel applies only built-in ones. */
+	boot_module_params(b, name, params, sizeof(params));
+	if (syscall(SYS_finit_module, fd, params, 0) < 0 && errno != EEXIST) {
 		say("vmlaunch-init: %s: cannot load: %s", name, strerror(errno));
 		give_up();
 	}
@@ -121,7 +149,7 @@ static void load_one(const char *name)
 	unlink(path);   /* its memory is the kernel's now; the copy would stay in RAM */
 }
 
-static void load_modules(void)
+static void load_modules(const struct boot *b)
 {
 	char line[256];
 	FILE *f = fopen(LIST, "re");
@@ -133,65 +161,48 @@ static void load_modules(void)
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0])
-			load_one(line);
+			load_one(b, line);
 	}
 	fclose(f);
 }
 
-static void copy_value(char *dst, size_t n, const char *v)
-{
-	snprintf(dst, n, "%s", v);
-}
-
-/* root=, rootfstype=, rw/ro, init= of /proc/cmdline (up to "--", init's own). */
+/* The kernel's command line, up to "--": src/guest/cmdline.c. */
 static void read_cmdline(struct boot *b)
 {
-	char buf[CMDLINE_MAX], *w, *save = NULL;
+	char buf[CMDLINE_MAX], why[300];
 	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
 	if (fd >= 0)
 		close(fd);
-	copy_value(b->init, sizeof(b->init), "/sbin/init");
 	if (n < 0) {
 		say("vmlaunch-init: /proc/cmdline: cannot read: %s", strerror(errno));
 		give_up();
 	}
 	buf[n] = '\0';
-	for (w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-		if (strcmp(w, "--") == 0)
-			break;
-		if (strncmp(w, "root=", 5) == 0)
-			copy_value(b->root, sizeof(b->root), w + 5);
-		else if (strncmp(w, "rootfstype=", 11) == 0)
-			copy_value(b->fstype, sizeof(b->fstype), w + 11);
-		else if (strncmp(w, "init=", 5) == 0)
-			copy_value(b->init, sizeof(b->init), w + 5);
-		else if (strcmp(w, "rw") == 0)
-			b->rw = 1;
-		else if (strcmp(w, "ro") == 0)
-			b->rw = 0;
-	}
-	if (!b->root[0]) {
-		say("vmlaunch-init: root= not found on the kernel command line");
-		give_up();
-	}
-	if (strncmp(b->root, "/dev/", 5) != 0) {
-		say("vmlaunch-init: root=%s: cannot use it: vmlaunch-init takes a /dev/NAME",
-		    b->root);
+	if (boot_parse(b, buf, why, sizeof(why)) < 0) {
+		say("vmlaunch-init: %s", why);
 		give_up();
 	}
 }
 
-static void wait_root(const char *dev)
+/*
+ * rootdelay= seconds first; then up to 10 s for the device, or with
+ * rootwait for as long as it takes (the kernel's meaning), saying so once.
+ */
+static void wait_root(const struct boot *b)
 {
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	struct timespec tick = { 0, 50 * 1000 * 1000 }, delay = { b->rootdelay, 0 };
 	struct stat st;
 	int ms;
 
-	for (ms = 0; stat(dev, &st) < 0; ms += 50) {
-		if (ms >= ROOT_WAIT_MS) {
-			say("vmlaunch-init: root device %s not found after %d s", dev,
+	if (b->rootdelay > 0)
+		nanosleep(&delay, NULL);
+	for (ms = 0; stat(b->root, &st) < 0; ms += 50) {
+		if (ms == ROOT_WAIT_MS && b->rootwait)
+			say("vmlaunch-init: waiting for the root device %s (rootwait)", b->root);
+		if (ms >= ROOT_WAIT_MS && !b->rootwait) {
+			say("vmlaunch-init: root device %s not found after %d s", b->root,
 			    ROOT_WAIT_MS / 1000);
 			give_up();
 		}
@@ -203,16 +214,24 @@ static void wait_root(const char *dev)
 static void mount_root(const struct boot *b)
 {
 	unsigned long flags = b->rw ? 0 : MS_RDONLY;
+	const char *data = b->flags[0] ? b->flags : NULL;     /* rootflags= */
 	char line[128];
 	FILE *f;
 	int err = ENODEV;
 
 	mkdir(NEWROOT, 0755);
 	if (b->fstype[0]) {
-		if (mount(b->root, NEWROOT, b->fstype, flags, NULL) == 0)
-			return;
-		err = errno;
-	} else if (mount(b->root, NEWROOT, "ext4", flags, NULL) == 0) {
+		char types[sizeof(b->fstype)], *t, *save = NULL;
+
+		/* rootfstype=a,b: each in turn, as the kernel does. */
+		snprintf(types, sizeof(types), "%s", b->fstype);
+		for (t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (mount(b->root, NEWROOT, t, flags, data) == 0)
+				return;
+			if (errno != EINVAL || err == ENODEV)
+				err = errno;
+		}
+	} else if (mount(b->root, NEWROOT, "ext4", flags, data) == 0) {
 		return;     /* vmlaunch's default, tried first: ext4 also mounts ext2 and ext3 */
 	} else if ((f = fopen("/proc/filesystems", "re"))) {
 		while (fgets(line, sizeof(line), f)) {
@@ -221,7 +240,7 @@ static void mount_root(const struct boot *b)
 			if (strncmp(line, "nodev", 5) == 0)
 				continue;
 			type[strcspn(type, " \t\n")] = '\0';
-			if (mount(b->root, NEWROOT, type, flags, NULL) == 0) {
+			if (mount(b->root, NEWROOT, type, flags, data) == 0) {
 				fclose(f);
 				return;
 			}
@@ -235,9 +254,30 @@ static void mount_root(const struct boot *b)
 	give_up();
 }
 
+/*
+ * The initramfs stays in RAM under the new root: empty it first (the init
+ * is 700 KB), once the real init is known to be there.
+ */
+static void free_initramfs(const struct boot *b)
+{
+	char path[sizeof(NEWROOT) + sizeof(b->init)];
+	struct stat st;
+
+	snprintf(path, sizeof(path), NEWROOT "%s", b->init);
+	if (b->init[0] != '/' || stat(path, &st) < 0) {
+		say("vmlaunch-init: %s: cannot run init: not found on the root file system", b->init);
+		give_up();
+	}
+	unlink("/init");
+	unlink(LIST);
+	unlink(EXIT_CONF);
+	rmdir("/vmlaunch");
+}
+
 /* Like switch_root: /dev moves along, /proc and /sys are the real init's to mount. */
 static void __attribute__((noreturn)) switch_root(struct boot *b, char **argv)
 {
+	free_initramfs(b);
 	if (mount("/dev", NEWROOT "/dev", NULL, MS_MOVE, NULL) < 0)
 		umount2("/dev", MNT_DETACH);
 	umount2("/proc", MNT_DETACH);
@@ -255,14 +295,14 @@ static void __attribute__((noreturn)) switch_root(struct boot *b, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct boot b;
+	static struct boot b;
 
 	(void)argc;
-	memset(&b, 0, sizeof(b));
+	read_exit_conf();
 	early_mounts();
-	load_modules();
 	read_cmdline(&b);
-	wait_root(b.root);
+	load_modules(&b);
+	wait_root(&b);
 	mount_root(&b);
 	switch_root(&b, argv);
 }

@@ -3,7 +3,9 @@
 # A distro kernel with modules: Debian's, unpacked with dpkg -x (never
 # installed), boots the default busybox rootfs through the initramfs
 # vmlaunch builds (modules = auto), with virtio-net up and a share mounted.
-# The second look at the same config finds the initramfs in the cache.
+# The init passes a module's parameters (virtio_blk.queue_depth=) and
+# rootflags= (the mount's data) on.  The second look at the same config
+# finds the initramfs in the cache.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
 smoke_setup
@@ -19,10 +21,13 @@ rootfs = $rootfs
 memory = 512M
 net = virtio
 share = $tmp/share
+append = virtio_blk.queue_depth=77 rootflags=commit=7
 CONF
 "$VMLAUNCH" test -o accel=tcg --timeout 300 \
 	--send 'cat /mnt/share/hello.txt; ip -4 addr show eth0' \
 	--expect "hello from the host $$" --expect 'inet 10\.0\.2\.15/' \
+	--send 'echo qd=$(cat /sys/module/virtio_blk/parameters/queue_depth) fl=$(grep -c "^/dev/vda / .*commit=7" /proc/mounts)' \
+	--expect 'qd=77 fl=1' \
 	"$tmp/dk.conf" >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ "$status" -eq 0 ] || fail "vmlaunch test: status $status: $(cat "$tmp/out" "$tmp/err")"

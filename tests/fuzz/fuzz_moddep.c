@@ -51,5 +51,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	moddep_free(&m);
 	(void)modinfo_read(data, size, &deps, vermagic, sizeof(vermagic), why, sizeof(why));
 	strvec_clear(&deps);
+	{
+		struct strvec soft = STRVEC_INIT, aliases = STRVEC_INIT;
+
+		(void)modinfo_parse(data, size, &deps, &soft, &aliases, vermagic, sizeof(vermagic),
+				    why, sizeof(why));
+		strvec_clear(&deps);
+		strvec_clear(&soft);
+		strvec_clear(&aliases);
+	}
+	moddep_parse_alias(&m, (const char *)data, size);
+	moddep_parse_builtin_modinfo(&m, (const char *)data, size);
+	(void)moddep_resolve(&m, "fs-ext4");
+	moddep_free(&m);
 	return 0;
 }

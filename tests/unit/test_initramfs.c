@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "initramfs.h"
+#include "cmdline.h"     /* src/guest/ */
 #include "plan.h"
 #include "unit.h"
 
@@ -66,10 +67,65 @@ static void test_initramfs_needs(void)
 	CHECK_STR(needs_text(&v.plan, NULL, buf), "virtio_pci virtio_blk ext4 crc32c_generic");
 	done(&v);
 	load(&v, "kernel = k\nrootfs = r.img\nnet = virtio\nshare = /tmp\nmachine = microvm\n");
+	/* xfs's crc32c comes from libcrc32c's softdep, once the modules are read. */
 	CHECK_STR(needs_text(&v.plan, "xfs", buf), "virtio_mmio virtio_blk virtio_net 9pnet_virtio 9p xfs");
+	CHECK_STR(needs_text(&v.plan, "ext4,ext3", buf),
+		  "virtio_mmio virtio_blk virtio_net 9pnet_virtio 9p ext4 ext3");
 	done(&v);
 	load(&v, "kernel = k\nappend = root=/dev/sda\nnet = e1000\n");
 	CHECK_STR(needs_text(&v.plan, NULL, buf), "virtio_pci e1000 ext4 crc32c_generic");
+	done(&v);
+}
+
+/* vmlaunch-init's reading of /proc/cmdline (src/guest/cmdline.c, compiled into the init). */
+static void test_init_cmdline(void)
+{
+	static struct boot b;
+	char why[300], params[256];
+
+	CHECK(boot_parse(&b, "console=ttyS0 root=/dev/vda1 rw\n", why, sizeof(why)) == 0);
+	CHECK_STR(b.root, "/dev/vda1");
+	CHECK_STR(b.init, "/sbin/init");
+	CHECK(b.rw == 1 && !b.rootwait && b.nparams == 0);
+	CHECK(boot_parse(&b, "root=/dev/vda rw ro init=/bin/sh rootfstype=ext4,ext3 "
+			 "rootflags=data=journal,noatime rootwait rootdelay=3 -- rw init=/x",
+			 why, sizeof(why)) == 0);
+	CHECK(b.rw == 0 && b.rootwait == 1 && b.rootdelay == 3);
+	CHECK_STR(b.init, "/bin/sh");
+	CHECK_STR(b.fstype, "ext4,ext3");
+	CHECK_STR(b.flags, "data=journal,noatime");
+	/* Module parameters, '-' and '_' alike, quotes kept for the kernel's parser. */
+	CHECK(boot_parse(&b, "virtio-blk.queue_depth=64 root=\"/dev/vda\" 9p.debug=1 "
+			 "virtio_blk.x=\"a b\" dyndbg=\"file x.c +p\" 8250.nr_uarts=1",
+			 why, sizeof(why)) == 0);
+	CHECK_STR(b.root, "/dev/vda");
+	boot_module_params(&b, "virtio_blk", params, sizeof(params));
+	CHECK_STR(params, "queue_depth=64 x=\"a b\"");
+	boot_module_params(&b, "9p", params, sizeof(params));
+	CHECK_STR(params, "debug=1");
+	boot_module_params(&b, "ext4", params, sizeof(params));
+	CHECK_STR(params, "");
+	/* What it cannot use. */
+	CHECK(boot_parse(&b, "console=ttyS0", why, sizeof(why)) < 0);
+	CHECK_STR(why, "root= not found on the kernel command line");
+	CHECK(boot_parse(&b, "root=UUID=1234", why, sizeof(why)) < 0);
+	CHECK_STR(why, "root=UUID=1234: cannot use it: vmlaunch-init takes a /dev/NAME");
+	CHECK(boot_parse(&b, "init=/sbin/init -- root=/dev/vda", why, sizeof(why)) < 0);
+}
+
+/* A failed boot must end QEMU: microvm only halts on power-off (no ACPI). */
+static void test_initramfs_exit_conf(void)
+{
+	struct vm v;
+	char buf[64];
+
+	load(&v, "kernel = k\nrootfs = r.img\n");
+	initramfs_exit_conf(&v.plan, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	done(&v);
+	load(&v, "kernel = k\nrootfs = r.img\nmachine = microvm\ndebug_exit = 0x501\n");
+	initramfs_exit_conf(&v.plan, buf, sizeof(buf));
+	CHECK_STR(buf, "reboot\ndebug_exit 0x501\n");
 	done(&v);
 }
 
@@ -185,7 +241,7 @@ static int setup(struct vm *v, const char *tree, int build)
 	snprintf(text, sizeof(text), "kernel = /k/bzImage\nrootfs = /r.img\nmodules = %s\n", tree);
 	load(v, text);
 	v->plan.kernel_version = strdup("6.1.0-1-amd64");
-	ret = initramfs_setup(&v->plan, build, &at, &v->d);
+	ret = initramfs_setup(&v->plan, build, &at, &at, &v->d);
 	fflush(v->f);
 	return ret;
 }
@@ -220,6 +276,27 @@ static void test_initramfs_setup(void)
 	CHECK(stat(initrd, &st2) == 0 && st1.st_ino == st2.st_ino &&
 	      st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	done(&v);
+	/* A crash's empty archive is no hit: print says so, a build makes it again. */
+	CHECK(truncate(initrd, 0) == 0);
+	CHECK(setup(&v, tree, 0) == 0);
+	CHECK(v.out && strstr(v.out, "(not built yet"));
+	done(&v);
+	CHECK(setup(&v, tree, 1) == 0);
+	CHECK(v.out && strstr(v.out, "(built now)"));
+	CHECK(stat(initrd, &st2) == 0 && st2.st_size == st1.st_size);
+	done(&v);
+	/* A file shorter than its st_size (sysfs says 4096): refused, not half read. */
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) == 0) {
+		char ko[600];
+
+		snprintf(ko, sizeof(ko), "%s/virtio_pci.ko", tree);
+		CHECK(unlink(ko) == 0 && symlink("/sys/kernel/mm/transparent_hugepage/enabled", ko) == 0);
+		CHECK(setup(&v, tree, 1) < 0);
+		CHECK(v.out && strstr(v.out, "virtio_pci.ko: shorter than its size: changed while read"));
+		done(&v);
+		CHECK(unlink(ko) == 0);
+		module(tree, "virtio_pci.ko", "6.1.0-1-amd64");
+	}
 	/* A module built for another kernel. */
 	module(tree, "virtio_blk.ko", "6.1.0-2-amd64");
 	CHECK(setup(&v, tree, 1) < 0);
@@ -235,8 +312,12 @@ static void test_initramfs_setup(void)
 	put_text(tree, "modules.dep", "virtio_blk.ko.xz: virtio.ko\nvirtio.ko:\nvirtio_pci.ko: virtio.ko\n");
 	put(tree, "virtio_blk.ko.xz", "\3757zXZ", 5);
 	CHECK(setup(&v, tree, 1) < 0);
+	/* The advice never decompresses the tree in place (it may be the host's). */
 	CHECK(v.out && strstr(v.out, "virtio_blk.ko.xz is compressed; vmlaunch loads plain .ko "
-			      "files: decompress it (xz -d "));
+			      "files: decompress a copy of the tree, not the tree itself "
+			      "(mkdir -p D/lib/modules && cp -a "));
+	CHECK(v.out && strstr(v.out, "-exec xz -d {} + && depmod -b D 6.1.0-1-amd64), then "
+			      "modules = D"));
 	done(&v);
 	/*
 	 * ...and once decompressed beside it, the plain file is used: the same
@@ -252,6 +333,17 @@ static void test_initramfs_setup(void)
 	CHECK(setup(&v, tree, 1) < 0);
 	CHECK(v.out && strstr(v.out, "modules: module virtio_blk (for disks) is neither in "
 			      "modules.dep nor built into the kernel (modules.builtin)"));
+	done(&v);
+	/* modules.softdep's pre: module, found through modules.alias, loads before its user. */
+	put_text(tree, "modules.dep", "virtio_blk.ko: virtio.ko\nvirtio.ko:\nvirtio_pci.ko: virtio.ko\n"
+		 "crypto/crc32c_generic.ko:\n");
+	put_text(tree, "modules.softdep", "softdep virtio_blk pre: crc32c\n");
+	put_text(tree, "modules.alias", "alias crc32c crc32c_generic\n");
+	module(tree, "virtio_blk.ko", "6.1.0-1-amd64");
+	mkdir(strcat(strcpy(cache, tree), "/crypto"), 0755);
+	module(tree, "crypto/crc32c_generic.ko", "6.1.0-1-amd64");
+	CHECK(setup(&v, tree, 0) == 0);
+	CHECK(v.out && strstr(v.out, "the initramfs loads crc32c_generic virtio virtio_pci virtio_blk"));
 	done(&v);
 	free(initrd);
 }
@@ -285,7 +377,13 @@ static void test_initramfs_cache_dir_unsafe(void)
 	mkdir(link, 0700);
 	chmod(link, 0777);
 	CHECK(setup(&v, target, 1) < 0);
-	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is writable by others: not used"));
+	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is group- or world-writable: not used "
+			      "(chmod go-w "));
+	done(&v);
+	/* Group-writable only (mkdir -p under umask 002): refused too, with the same advice. */
+	chmod(link, 0775);
+	CHECK(setup(&v, target, 1) < 0);
+	CHECK(v.out && strstr(v.out, "/cache3/vmlaunch is group- or world-writable"));
 	done(&v);
 	if (geteuid() == 0) {
 		chmod(link, 0700);
@@ -305,8 +403,12 @@ static void test_initramfs_cpio(void)
 	struct strbuf out;
 
 	strvec_push(&names, "virtio");
-	initramfs_cpio(&out, (const unsigned char *)"INIT", 4, &names, data, len);
+	initramfs_cpio(&out, (const unsigned char *)"INIT", 4, &names, data, len, "reboot\n");
 	CHECK(out.len % 4 == 0);
+	/* dev/console: 0020600, rdev 5:1, for the kernel's early console before devtmpfs. */
+	CHECK(memmem(out.buf, out.len, "000021800000000000000000000000010000000000000000"
+		     "00000000000000000000000500000001", 80) != NULL);
+	CHECK(memmem(out.buf, out.len, "vmlaunch/exit\0reboot\n", 21) != NULL);
 	CHECK(memmem(out.buf, out.len, "init\0\0INIT", 10) != NULL);
 	CHECK(memmem(out.buf, out.len, "vmlaunch/modules\0\0virtio\n", 25) != NULL);
 	CHECK(memmem(out.buf, out.len, "vmlaunch/virtio.ko\0\0\0\0KO", 24) != NULL);
@@ -332,6 +434,8 @@ static void test_initramfs_cleanup(void)
 
 const struct unit_case initramfs_cases[] = {
 	{ "initramfs_needs", test_initramfs_needs },
+	{ "initramfs_exit_conf", test_initramfs_exit_conf },
+	{ "init_cmdline", test_init_cmdline },
 	{ "initramfs_find_tree", test_initramfs_find_tree },
 	{ "initramfs_setup", test_initramfs_setup },
 	{ "initramfs_cache_dir_unsafe", test_initramfs_cache_dir_unsafe },
