@@ -186,6 +186,9 @@ unsigned config_finish(struct vm_config *cfg, struct diag *d);
  */
 unsigned config_load(struct vm_config *cfg, const char *file, const struct strvec *overrides,
 		     const char *cwd, struct diag *d);
+/* The same, each of OVERRIDES relative to its own directory in CWDS (a restore's). */
+unsigned config_load_in(struct vm_config *cfg, const char *file, const struct strvec *overrides,
+			const struct strvec *cwds, const char *cwd, struct diag *d);
 
 /* The origin to name in a message about KEY (the file when defaulted). */
 struct origin config_origin(const struct vm_config *cfg, enum cfg_key key);

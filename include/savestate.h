@@ -129,10 +129,6 @@ void savestate_config(const struct savestate_meta *m, const char *config,
 		      const struct strvec *overrides, const char *cwd, const char **use,
 		      struct strvec *use_overrides, struct strvec *use_cwds);
 
-/* config_load, each of OVERRIDES applied in its directory of CWDS. */
-unsigned savestate_config_load(struct vm_config *cfg, const char *file,
-			       const struct strvec *overrides, const struct strvec *cwds,
-			       const char *cwd, struct diag *d);
 
 /*
  * A state file being written: an unnamed file in FILE's directory

@@ -89,7 +89,7 @@ static int load_restore(const struct cli *cli, struct savestate_meta *m, int *fd
 		return cli->d->status;
 	}
 	savestate_config(m, config, &cli->overrides, cli->cwd, &config, &ov, &cwds);
-	if (savestate_config_load(cfg, config, &ov, &cwds, cli->cwd, cli->d) ||
+	if (config_load_in(cfg, config, &ov, &cwds, cli->cwd, cli->d) ||
 	    config_validate(cfg, VALIDATE_STRICT, &cli->env, cli->d, plan) || cli->d->errors != first)
 		status = cli->d->status;
 	if (status == EXIT_OK && savestate_check(m, cli->restore, plan, cli->d) < 0)

@@ -1322,8 +1322,8 @@ unsigned config_finish(struct vm_config *cfg, struct diag *d)
 	return d->errors - first;
 }
 
-unsigned config_load(struct vm_config *cfg, const char *file, const struct strvec *overrides,
-		     const char *cwd, struct diag *d)
+unsigned config_load_in(struct vm_config *cfg, const char *file, const struct strvec *overrides,
+			const struct strvec *cwds, const char *cwd, struct diag *d)
 {
 	unsigned first = d->errors;
 	size_t i;
@@ -1332,10 +1332,16 @@ unsigned config_load(struct vm_config *cfg, const char *file, const struct strve
 	if (config_parse_file(cfg, d))
 		return d->errors - first;
 	for (i = 0; overrides && i < overrides->n; i++)
-		config_override(cfg, overrides->v[i], cwd, d);
+		config_override(cfg, overrides->v[i], cwds ? cwds->v[i] : cwd, d);
 	if (d->errors == first)
 		config_finish(cfg, d);
 	return d->errors - first;
+}
+
+unsigned config_load(struct vm_config *cfg, const char *file, const struct strvec *overrides,
+		     const char *cwd, struct diag *d)
+{
+	return config_load_in(cfg, file, overrides, NULL, cwd, d);
 }
 
 struct origin config_origin(const struct vm_config *cfg, enum cfg_key key)

@@ -586,23 +586,6 @@ void savestate_config(const struct savestate_meta *m, const char *config,
 	}
 }
 
-unsigned savestate_config_load(struct vm_config *cfg, const char *file,
-			       const struct strvec *overrides, const struct strvec *cwds,
-			       const char *cwd, struct diag *d)
-{
-	unsigned first = d->errors;
-	size_t i;
-
-	config_init(cfg, file, cwd);
-	if (config_parse_file(cfg, d))
-		return d->errors - first;
-	for (i = 0; i < overrides->n; i++)
-		config_override(cfg, overrides->v[i], cwds->v[i], d);
-	if (d->errors == first)
-		config_finish(cfg, d);
-	return d->errors - first;
-}
-
 /* ---- the file ---- */
 
 int savestate_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len,

@@ -348,8 +348,7 @@ static int prepare(struct run *r, const struct options *o, const char *cwd,
 
 	r->fd = -1;
 	r->dirfd = r->lockfd = -1;
-	if (o->cwds.n ? savestate_config_load(&r->cfg, r->config, &o->overrides, &o->cwds, cwd, d) :
-			config_load(&r->cfg, r->config, &o->overrides, cwd, d))
+	if (config_load_in(&r->cfg, r->config, &o->overrides, o->cwds.n ? &o->cwds : NULL, cwd, d))
 		return d->status;
 	if (strlen(w->tmpdir) + strlen("/" RUN_PREFIX "XXXXXX/serial.sock") >= sizeof(sa.sun_path)) {
 		diag_error(d, NULL, EXIT_CONFIG, "test: TMPDIR '%s' is too long for the run's unix "

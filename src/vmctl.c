@@ -728,7 +728,7 @@ static int start_load(struct start_job *j, const char *cwd, const struct host_en
 		for (i = 0; i < j->ov->n; i++)
 			strvec_push(&j->cwds, cwd);
 	}
-	if (savestate_config_load(&j->cfg, o->config, j->ov, &j->cwds, cwd, d) ||
+	if (config_load_in(&j->cfg, o->config, j->ov, &j->cwds, cwd, d) ||
 	    config_validate(&j->cfg, VALIDATE_STRICT, env, d, &j->plan) ||
 	    (o->restore && savestate_check(&j->meta, o->restore, &j->plan, d) < 0))
 		return d->status;
