@@ -8,10 +8,7 @@
 # does a root= device that never appears.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
-smoke_setup
-need_debian_kernel
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
+distro_setup
 # A copy of the tree made of symlinks, but for the module under test.
 copy=$tmp/root
 mkdir -p "$copy/boot" && cp -rs "$droot/lib" "$copy/lib" && ln -s "$dkernel" "$copy/boot/" ||

@@ -6,10 +6,7 @@
 # module; the generic kernel's share is distro-kernel.sh's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
-smoke_setup
-need_debian_kernel cloud
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
+distro_setup cloud
 cat >"$tmp/cloud.conf" <<CONF
 kernel = $dkernel
 modules = auto

@@ -5,10 +5,7 @@
 # vmlaunch-init mounts the root as ext3.  (Refused before aliases were read.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
-smoke_setup
-need_debian_kernel
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
+distro_setup
 mkdir "$tmp/root" && debugfs -R "rdump / $tmp/root" "$rootfs" >"$tmp/debugfs.log" 2>&1 &&
 	mkfs.ext3 -q -d "$tmp/root" "$tmp/root.ext3" 64M >"$tmp/mkfs.log" 2>&1 ||
 	fail "cannot make an ext3 image: $(cat "$tmp/debugfs.log" "$tmp/mkfs.log")"

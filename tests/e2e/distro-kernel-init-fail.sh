@@ -6,10 +6,7 @@
 # tests/unit/test_initramfs.c checks the archive says so.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
-smoke_setup
-need_debian_kernel
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
+distro_setup
 cat >"$tmp/vm.conf" <<CONF
 kernel = $dkernel
 modules = auto

@@ -8,10 +8,7 @@
 # finds the initramfs in the cache.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/distro-kernel.inc"
-smoke_setup
-need_debian_kernel
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
+distro_setup
 mkdir "$tmp/share" && echo "hello from the host $$" >"$tmp/share/hello.txt" ||
 	fail "cannot make the share"
 cat >"$tmp/dk.conf" <<CONF
