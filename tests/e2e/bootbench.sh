@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a benchmark (boot times, runs per minute) and make in the tree
 # scripts/bootbench --quick runs (so the benchmark cannot rot): every variant
 # boots, and it prints its table with the accelerator and writes its files.
 . "$(dirname "$0")/lib.sh"

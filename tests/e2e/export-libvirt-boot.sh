@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: starts the system virtlogd and libvirtd
 # vmlaunch export, proven by libvirt: the default VM (images/busybox.conf)
 # with a serial socket, user networking and snapshot = yes is exported,
 # defined in a real libvirtd (started here, as root, and stopped by pid),

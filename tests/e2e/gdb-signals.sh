@@ -54,10 +54,10 @@ until_ok 30 "no gdb prompt" pane_has '(gdb)'
 tmx send-keys -t "$name" c Enter
 until_ok 30 "Ctrl-C: the guest did not boot" grep -q 'vmlaunch: boot ok' "$tmp"/gdb-kernel.*/serial.sock.log
 tmx send-keys -t "$name" C-c
-until_ok 10 "Ctrl-C did not stop the guest" pane_has 'received signal SIGINT'
+until_ok 30 "Ctrl-C did not stop the guest" pane_has 'received signal SIGINT'
 qemu_of || fail "Ctrl-C ended the VM"
 tmx send-keys -t "$name" "$gdb_current" Enter 'p current->comm' Enter
-until_ok 10 "no answer after Ctrl-C" pane_has '$1 = "'
+until_ok 30 "no answer after Ctrl-C" pane_has '$1 = "'
 tmx send-keys -t "$name" quit Enter y Enter
 until_ok 10 "quit: the script did not end" test -s "$tmp/tty.status"
 grep -qx 'status=0' "$tmp/tty.status" || fail "quit: $(cat "$tmp/tty.status")"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: runs make install in the source tree
 # make install and uninstall honour PREFIX and DESTDIR: the binary and both
 # man pages go in, and all of them come out again.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: runs make run in the source tree (images, the shared caches)
 # `make run` in a terminal reaches a root shell in the default VM, a command
 # typed there runs in the guest, and `poweroff` ends it.  (RUN_OPTS keeps the
 # image unchanged; accel=auto picks TCG on hosts without usable KVM.)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a wall-clock bound on a TCG boot with DHCP attempts
 # net_backend = tap, in a network namespace of this test's own (root only;
 # nothing touches the host's interfaces): without a DHCP server the guest
 # says so and the boot goes on (bounded); with ip=10.0.3.2::10.0.3.1:... the

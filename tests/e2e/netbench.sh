@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a benchmark (throughput and round trips on the host clock)
 # scripts/netbench --quick runs (so the benchmark cannot rot): both cards
 # measured on user networking, numbers in the table for every metric, the
 # accelerator printed, the data file (and with gnuplot the plot) written.

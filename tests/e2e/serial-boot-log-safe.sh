@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: may useradd vmlaunch-other (as serial-other-user does)
 # The boot log SOCKET.log in a directory others can write (/tmp, a group
 # directory): run opens it itself and hands QEMU /proc/self/fd/N, so
 # nothing planted at the name redirects the console.  A symlink, a hard

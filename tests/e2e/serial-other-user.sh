@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: may useradd vmlaunch-other (as serial-boot-log-safe does)
 # Three users on one lab machine: another user (vmlaunch-other) left things
 # in a sticky directory; the user (nobody) runs vmlaunch there.
 #   - the other user's stale socket at the serial path: nobody may replace

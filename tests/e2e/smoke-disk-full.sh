@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a wall-clock bound on a boot and the ENOSPC report
 # TMPDIR fills while a guest writes its disk: QEMU pauses the VM (its
 # default on ENOSPC), and `test` says so at once instead of a TIMEOUT with
 # no hint.  Root only (a small tmpfs as TMPDIR).

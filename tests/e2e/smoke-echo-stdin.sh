@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: its --timeout must cover a whole TCG boot
 # The terminal's echo of a --send is not output of the guest: an --expect
 # after it matches only what the guest printed (vmlaunch(1): the echo is
 # skipped).  Under --exit-status the last --send reads end of file on its

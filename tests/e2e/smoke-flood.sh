@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: looks for any fake QEMU of the tree (pgrep), and a 1 s margin on a VmHWM read
 # A guest that floods the console (progress bars with '\r', lines of
 # megabytes, escape sequences) and never prints the boot marker: vmlaunch's
 # memory stays bounded, the TIMEOUT report and the JUnit file stay small and

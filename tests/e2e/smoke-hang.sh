@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: wall-clock bounds on a TCG boot
 # vmlaunch test gives up at --timeout: status 124 (like timeout(1)) after
 # about that long, a TIMEOUT line naming what never came, the console tail,
 # and a JUnit failure of type "timeout".

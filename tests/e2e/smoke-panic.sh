@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a wall-clock bound on a TCG boot
 # vmlaunch test fails fast on a kernel panic: status 1 within seconds (not
 # at the 60 s default timeout), the reason names the panic, and the console
 # tail shows how the boot ended.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: a wall-clock bound on a TCG boot and poweroff
 # vmlaunch test: the guest powering off before the steps are done fails the
 # run as soon as QEMU exits (not at the timeout), with a reason that says so.
 . "$(dirname "$0")/lib.sh"

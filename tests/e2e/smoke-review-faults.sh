@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: looks for any fake QEMU of the tree (pgrep)
 # Faults a review found in vmlaunch test, each a case here:
 # - the guest's last output, still in the socket when QEMU exits, is read
 #   before the run is judged (its last step passes);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# e2e-exclusive: looks for any fake QEMU of the tree (pgrep)
 # A run whose snapshot overlay cannot be created is reported with the cause
 # (not as "QEMU could not be started"), and `test` exits 71 as `run` does;
 # nothing is started or left behind.
