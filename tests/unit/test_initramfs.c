@@ -197,39 +197,13 @@ static void test_initramfs_find_tree(void)
 	sb_release(&why);
 }
 
-/* The fake module of test_moddep.c, here with its vermagic. */
-static size_t fake_module(unsigned char *elf, const char *info, size_t info_len)
-{
-	static const char names[] = "\0.shstrtab\0.modinfo";
-	size_t info_off = 64 + sizeof(names), sh = (info_off + info_len + 7) & ~(size_t)7;
-	unsigned char *s;
-
-	memset(elf, 0, sh + 3 * 64);
-	memcpy(elf, "\177ELF\2\1\1", 7);
-	elf[40] = (unsigned char)sh;
-	elf[58] = 64;
-	elf[60] = 3;
-	elf[62] = 1;
-	memcpy(elf + 64, names, sizeof(names));
-	memcpy(elf + info_off, info, info_len);
-	s = elf + sh + 64;
-	s[0] = 1;
-	s[24] = 64;
-	s[32] = sizeof(names);
-	s += 64;
-	s[0] = 11;
-	s[24] = (unsigned char)info_off;
-	s[32] = (unsigned char)info_len;
-	return sh + 3 * 64;
-}
-
 static void module(const char *dir, const char *name, const char *vermagic)
 {
 	unsigned char elf[512];
 	char info[128];
 	int n = snprintf(info, sizeof(info), "name=%s%cvermagic=%s SMP", name, 0, vermagic);
 
-	put(dir, name, elf, fake_module(elf, info, (size_t)n + 1));
+	put(dir, name, elf, unit_fake_module(elf, info, (size_t)n + 1));
 }
 
 static int setup(struct vm *v, const char *tree, int build)

@@ -81,8 +81,8 @@ static void test_moddep_bad_lines(void)
 	moddep_free(&m);
 }
 
-/* A minimal ELF64 relocatable: section 1 .shstrtab, section 2 .modinfo. */
-static size_t fake_module(unsigned char *elf, const char *info, size_t info_len)
+/* A minimal ELF64 relocatable: section 1 .shstrtab, section 2 .modinfo (unit.h). */
+size_t unit_fake_module(unsigned char *elf, const char *info, size_t info_len)
 {
 	static const char names[] = "\0.shstrtab\0.modinfo";
 	size_t info_off = 64 + sizeof(names), sh = (info_off + info_len + 7) & ~(size_t)7;
@@ -114,7 +114,7 @@ static void test_modinfo(void)
 				   "name=virtio_pci\0vermagic=6.1.0-57-amd64 SMP preempt mod_unload";
 	unsigned char elf[1024];
 	struct strvec deps = STRVEC_INIT;
-	size_t len = fake_module(elf, info, sizeof(info));
+	size_t len = unit_fake_module(elf, info, sizeof(info));
 	char vermagic[80], why[128];
 
 	CHECK(modinfo_read(elf, len, &deps, vermagic, sizeof(vermagic), why, sizeof(why)) == 0);
@@ -172,7 +172,7 @@ static void test_modinfo_soft_alias(void)
 				   "alias=crc32c\0depends=";
 	unsigned char elf[1024];
 	struct strvec deps = STRVEC_INIT, soft = STRVEC_INIT, aliases = STRVEC_INIT;
-	size_t len = fake_module(elf, info, sizeof(info));
+	size_t len = unit_fake_module(elf, info, sizeof(info));
 	char why[128];
 
 	CHECK(modinfo_parse(elf, len, &deps, &soft, &aliases, NULL, 0, why, sizeof(why)) == 0);

@@ -35,4 +35,7 @@ extern const struct unit_case serial_cases[], json_cases[], qmp_cases[], libvirt
 extern const struct unit_case sha256_cases[], cpio_cases[], moddep_cases[], initramfs_cases[];
 extern const struct unit_case savestate_cases[];
 
+/* A minimal .ko with INFO as its .modinfo into ELF (288 + INFO_LEN bytes at most); its size. */
+size_t unit_fake_module(unsigned char *elf, const char *info, size_t info_len);
+
 #endif
