@@ -347,3 +347,34 @@ guest() {
 	console_send "$1"
 	console_wait "$2" "${3:-30}"
 }
+
+# qmp NAME COMMAND: COMMAND (no arguments) on started VM NAME's monitor; its
+# reply on stdout, status 1 on an error reply.
+qmp() {
+	python3 - "$XDG_RUNTIME_DIR/vmlaunch/$1/qmp.sock" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rwb", buffering=0)
+f.readline()
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+    reply = json.loads(f.readline())
+    if "error" in reply:
+        sys.exit(1)
+print(json.dumps(reply))
+PY
+}
+
+# fake_vm_setup: started VMs on tests/e2e/fake-qemu in a private runtime
+# directory: $conf, a 1 MiB $tmp/disk.img, $tmp/states; all stopped at exit.
+fake_vm_setup() {
+	command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
+	XDG_RUNTIME_DIR=$tmp/run
+	export XDG_RUNTIME_DIR
+	mkdir -m 700 "$XDG_RUNTIME_DIR" "$tmp/states" || fail "cannot create $XDG_RUNTIME_DIR"
+	trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
+	conf=$tmp/fake.conf
+	fake_conf "$conf"
+	head -c 1048576 /dev/zero >"$tmp/disk.img"
+}

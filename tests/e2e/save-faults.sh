@@ -15,32 +15,9 @@
 # - SIGINT while the overlay is copied (after the migration): 130 at once,
 #   no FILE, the guest runs on.
 . "$(dirname "$0")/lib.sh"
-command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
-XDG_RUNTIME_DIR=$tmp/run
-export XDG_RUNTIME_DIR
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$tmp/states" || fail "cannot create $XDG_RUNTIME_DIR"
-trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
-conf=$tmp/fake.conf
-fake_conf "$conf"
-head -c 1048576 /dev/zero >"$tmp/disk.img"
+fake_vm_setup
 o="-o rootfs=$tmp/disk.img -o snapshot=yes"
 
-# qmp NAME COMMAND: COMMAND on the VM's monitor (its reply on stdout).
-qmp() {
-	python3 - "$XDG_RUNTIME_DIR/vmlaunch/$1/qmp.sock" "$2" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-f = s.makefile("rwb", buffering=0)
-f.readline()
-for cmd in ("qmp_capabilities", sys.argv[2]):
-    f.write(json.dumps({"execute": cmd}).encode() + b"\n")
-    reply = json.loads(f.readline())
-    if "error" in reply:
-        sys.exit(1)
-print(json.dumps(reply))
-PY
-}
 state_is() { "$VMLAUNCH" status "$1" 2>&1 | grep -q "state: *$2"; }
 qemu_of() { cut -d' ' -f1 "$XDG_RUNTIME_DIR/vmlaunch/$1/pid"; }
 

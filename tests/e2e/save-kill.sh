@@ -7,14 +7,7 @@
 # the next save resumes it.  QEMU is tests/e2e/fake-qemu
 # with a migration that never ends, so "the middle" is certain.
 . "$(dirname "$0")/lib.sh"
-command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
-XDG_RUNTIME_DIR=$tmp/run
-export XDG_RUNTIME_DIR
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$tmp/states" || fail "cannot create $XDG_RUNTIME_DIR"
-trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
-conf=$tmp/fake.conf
-fake_conf "$conf"
-head -c 1048576 /dev/zero >"$tmp/disk.img"
+fake_vm_setup
 FAKE_MIGRATE=hang
 export FAKE_MIGRATE
 "$VMLAUNCH" -q start -o rootfs="$tmp/disk.img" -o snapshot=yes -o name=vm "$conf" >/dev/null 2>"$tmp/err" ||
