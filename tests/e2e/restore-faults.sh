@@ -14,17 +14,11 @@
 # - a relative -o path of the start is restored from another directory
 #   (it is relative to where the start was).
 . "$(dirname "$0")/lib.sh"
-command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
-XDG_RUNTIME_DIR=$tmp/run
-export XDG_RUNTIME_DIR
+fake_vm_setup
 TMPDIR=$tmp/runs
 export TMPDIR
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$TMPDIR" || fail "cannot create $XDG_RUNTIME_DIR"
-trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
-conf=$tmp/fake.conf
-fake_conf "$conf"
+mkdir -m 700 "$TMPDIR" || fail "cannot create $TMPDIR"
 disk=$tmp/disk.img
-head -c 1048576 /dev/zero >"$disk"
 o="-o rootfs=$disk -o snapshot=yes"
 
 # Two states of one VM, whose streams differ in size (so do their offsets).

@@ -8,16 +8,9 @@
 # an ended VM, a writable disk without snapshot, a missing FILE.  QEMU is
 # tests/e2e/fake-qemu, which speaks enough QMP to be saved.
 . "$(dirname "$0")/lib.sh"
-command -v python3 >/dev/null || skip "python3 is needed for the fake QEMU"
-XDG_RUNTIME_DIR=$tmp/run
-export XDG_RUNTIME_DIR
-mkdir -m 700 "$XDG_RUNTIME_DIR" || fail "cannot create $XDG_RUNTIME_DIR"
-trap '"$VMLAUNCH" stop --all --force >/dev/null 2>&1; cleanup' EXIT
-conf=$tmp/fake.conf
-fake_conf "$conf"
+fake_vm_setup
 printf 'memory = 128M\n' >>"$conf"
 disk=$tmp/disk.img
-head -c 1048576 /dev/zero >"$disk"
 state=$tmp/fake.state
 
 "$VMLAUNCH" start -o rootfs="$disk" -o snapshot=yes -o name=src "$conf" >"$tmp/out" 2>"$tmp/err" ||
